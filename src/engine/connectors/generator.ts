@@ -1,0 +1,289 @@
+/**
+ * The data generator source: a deterministic, splittable sequence of
+ * `{"key": "k<n>", "value": <0..99>, "ts": <ms>}` records.
+ *
+ * Record j (its global index) is a pure function of (seed, j): every field comes from a
+ * counter-based hash (murmur3's fmix32 over the seed and j, 32-bit `Math.imul` only), so
+ * any split can produce any index without generating what comes before it, a reader can
+ * resume at any index, and a verifier can recompute the expected output with
+ * {@link generatedRecord}.
+ *
+ * Split s of S (id `gen-<s>`) emits j = s, s+S, s+2S, …; its position is `{ next: j }`, the
+ * index of the next record it would emit.
+ */
+import type { Rec } from '../core/types.js';
+import type { PollResult, Source, SourcePosition, SplitInfo, SplitReader } from './source.js';
+
+export interface GeneratorOptions {
+  /** Same seed, same sequence. A safe integer. */
+  seed: number;
+  /** Total records over all splits; null = unbounded. */
+  count: number | null;
+  /** Keys are `k0` … `k<keys-1>`. */
+  keys: number;
+  /** Total emission rate over all splits (records per second of wall time); null = as fast as polled. */
+  eventsPerSecond: number | null;
+  /** 0: uniform keys. > 0: Zipf-like, P(k<n>) ∝ 1/(n+1)^skew (k0 the most frequent). */
+  skew: number;
+  /** Event time of record 0, in ms. */
+  startTs: number;
+  /** Records per second of event time: ts(j) = startTs + floor(j * 1000 / eventTimeRate). */
+  eventTimeRate: number;
+  /** Number of splits (the source's parallelism). */
+  splits: number;
+  /** Monotonic clock in ms used for rate limiting (default `performance.now`); tests inject one. */
+  clock?: () => number;
+}
+
+const TWO_POW_32 = 4294967296;
+const INV_TWO_POW_32 = 1 / TWO_POW_32;
+/** Keys up to this many get their strings precomputed once (a few MB at most). */
+const KEY_STRING_TABLE_LIMIT = 1 << 18;
+const IDLE_WHEN_UNBOUNDED_MS = 1;
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Everything derived once from the options: seed words, the key-string table and, for a
+ * skewed distribution, the cumulative distribution over key ranks.
+ */
+class GeneratorSequence {
+  readonly seedKey: number;
+  readonly seedValue: number;
+  readonly keys: number;
+  readonly startTs: number;
+  readonly msPerEvent: number;
+  readonly eventTimeRate: number;
+  /** Zipf CDF: cdf[n] = P(rank ≤ n); null for uniform keys. */
+  readonly cdf: Float64Array | null;
+  readonly keyStrings: string[] | null;
+
+  constructor(opts: GeneratorOptions) {
+    validate(opts);
+    const lo = opts.seed >>> 0;
+    const hi = Math.floor(opts.seed / TWO_POW_32) >>> 0;
+    this.seedKey = fmix32(lo ^ fmix32(hi ^ 0x3c6ef372));
+    this.seedValue = fmix32(this.seedKey ^ 0xa54ff53a);
+    this.keys = opts.keys;
+    this.startTs = opts.startTs;
+    this.eventTimeRate = opts.eventTimeRate;
+    this.msPerEvent = 1000 / opts.eventTimeRate;
+    this.cdf = opts.skew > 0 ? zipfCdf(opts.keys, opts.skew) : null;
+    if (opts.keys <= KEY_STRING_TABLE_LIMIT) {
+      const table = new Array<string>(opts.keys);
+      for (let n = 0; n < opts.keys; n++) table[n] = 'k' + n;
+      this.keyStrings = table;
+    } else {
+      this.keyStrings = null;
+    }
+  }
+
+  keyIndex(j: number): number {
+    const lo = j >>> 0;
+    const hi = (j * INV_TWO_POW_32) >>> 0;
+    const h = fmix32(Math.imul(lo, 0x9e3779b1) ^ this.seedKey ^ Math.imul(hi, 0x7feb352d));
+    const u = h * INV_TWO_POW_32;
+    const cdf = this.cdf;
+    if (cdf === null) return Math.floor(u * this.keys);
+    // First rank whose cumulative probability exceeds u.
+    let low = 0;
+    let high = cdf.length - 1;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((cdf[mid] as number) > u) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  value(j: number): number {
+    const lo = j >>> 0;
+    const hi = (j * INV_TWO_POW_32) >>> 0;
+    return fmix32(Math.imul(lo, 0x85ebca77) ^ this.seedValue ^ Math.imul(hi, 0x846ca68b)) % 100;
+  }
+
+  ts(j: number): number {
+    return this.startTs + Math.floor((j * 1000) / this.eventTimeRate);
+  }
+
+  key(n: number): string {
+    const table = this.keyStrings;
+    return table !== null ? (table[n] as string) : 'k' + n;
+  }
+
+  record(j: number): Rec {
+    return { key: this.key(this.keyIndex(j)), value: this.value(j), ts: this.ts(j) };
+  }
+}
+
+function zipfCdf(keys: number, skew: number): Float64Array {
+  const cdf = new Float64Array(keys);
+  let total = 0;
+  for (let n = 0; n < keys; n++) {
+    total += 1 / Math.pow(n + 1, skew);
+    cdf[n] = total;
+  }
+  for (let n = 0; n < keys; n++) cdf[n] = (cdf[n] as number) / total;
+  cdf[keys - 1] = 1; // u < 1 always finds a rank, whatever the rounding
+  return cdf;
+}
+
+function validate(opts: GeneratorOptions): void {
+  const fail = (field: string, msg: string): never => {
+    throw new Error(`generator: ${field} ${msg}`);
+  };
+  if (!Number.isSafeInteger(opts.seed)) fail('seed', `must be a safe integer, got ${opts.seed}`);
+  if (opts.count !== null && !(Number.isSafeInteger(opts.count) && opts.count >= 0))
+    fail('count', `must be a non-negative integer or null, got ${opts.count}`);
+  if (!(Number.isSafeInteger(opts.keys) && opts.keys >= 1)) fail('keys', `must be an integer ≥ 1, got ${opts.keys}`);
+  if (opts.eventsPerSecond !== null && !(opts.eventsPerSecond > 0 && Number.isFinite(opts.eventsPerSecond)))
+    fail('eventsPerSecond', `must be > 0 or null, got ${opts.eventsPerSecond}`);
+  if (!(opts.skew >= 0 && Number.isFinite(opts.skew))) fail('skew', `must be ≥ 0, got ${opts.skew}`);
+  if (!Number.isFinite(opts.startTs)) fail('startTs', `must be a finite number, got ${opts.startTs}`);
+  if (!(opts.eventTimeRate > 0 && Number.isFinite(opts.eventTimeRate)))
+    fail('eventTimeRate', `must be > 0, got ${opts.eventTimeRate}`);
+  if (!(Number.isSafeInteger(opts.splits) && opts.splits >= 1))
+    fail('splits', `must be an integer ≥ 1, got ${opts.splits}`);
+}
+
+const sequences = new WeakMap<GeneratorOptions, GeneratorSequence>();
+
+function sequenceFor(opts: GeneratorOptions): GeneratorSequence {
+  let seq = sequences.get(opts);
+  if (seq === undefined) {
+    seq = new GeneratorSequence(opts);
+    sequences.set(opts, seq);
+  }
+  return seq;
+}
+
+/**
+ * Record j of the sequence `opts` describes, for verifiers. The derived tables are cached
+ * per options object, so calling this in a loop with the same object is cheap.
+ */
+export function generatedRecord(opts: GeneratorOptions, j: number): Rec {
+  if (!(Number.isSafeInteger(j) && j >= 0)) throw new Error(`generatedRecord: index must be a non-negative integer, got ${j}`);
+  return sequenceFor(opts).record(j);
+}
+
+/** Records the split `split` of `splits` holds when the generator is bounded to `count`. */
+function recordsInSplit(count: number, split: number, splits: number): number {
+  return count > split ? Math.ceil((count - split) / splits) : 0;
+}
+
+const SPLIT_ID = /^gen-(\d+)$/;
+
+export class GeneratorSource implements Source {
+  readonly bounded: boolean;
+  private readonly opts: GeneratorOptions;
+  private readonly seq: GeneratorSequence;
+
+  constructor(opts: GeneratorOptions) {
+    this.opts = { ...opts };
+    this.seq = new GeneratorSequence(this.opts);
+    this.bounded = opts.count !== null;
+  }
+
+  listSplits(): SplitInfo[] {
+    const { count, splits } = this.opts;
+    const out: SplitInfo[] = [];
+    for (let s = 0; s < splits; s++) {
+      out.push(count === null ? { id: `gen-${s}` } : { id: `gen-${s}`, expectedRecords: recordsInSplit(count, s, splits) });
+    }
+    return out;
+  }
+
+  openReader(split: SplitInfo, position: SourcePosition | undefined): GeneratorSplitReader {
+    const m = SPLIT_ID.exec(split.id);
+    const s = m ? Number(m[1]) : NaN;
+    if (!(s >= 0 && s < this.opts.splits)) {
+      throw new Error(`generator: unknown split ${JSON.stringify(split.id)} (splits are gen-0 … gen-${this.opts.splits - 1})`);
+    }
+    let next = s;
+    if (position !== undefined) {
+      const p = position['next'];
+      if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < s || (p - s) % this.opts.splits !== 0) {
+        throw new Error(`generator: position ${JSON.stringify(position)} does not belong to split ${split.id}`);
+      }
+      next = p;
+    }
+    return new GeneratorSplitReader(split, this.seq, this.opts, next);
+  }
+}
+
+export class GeneratorSplitReader implements SplitReader {
+  readonly split: SplitInfo;
+  private next: number;
+  private readonly stride: number;
+  /** One past the last index this split may emit (Infinity when unbounded). */
+  private readonly limit: number;
+  private readonly ratePerSplit: number | null;
+  private readonly clock: () => number;
+  private readonly openedAt: number;
+  private emittedSinceOpen = 0;
+
+  constructor(
+    split: SplitInfo,
+    private readonly seq: GeneratorSequence,
+    opts: GeneratorOptions,
+    next: number,
+  ) {
+    this.split = split;
+    this.next = next;
+    this.stride = opts.splits;
+    this.limit = opts.count === null ? Number.POSITIVE_INFINITY : opts.count;
+    this.ratePerSplit = opts.eventsPerSecond === null ? null : opts.eventsPerSecond / opts.splits;
+    this.clock = opts.clock ?? (() => performance.now());
+    this.openedAt = this.clock();
+  }
+
+  poll(maxRecords: number): PollResult {
+    if (this.next >= this.limit) return { kind: 'end' };
+    let n = Math.max(0, Math.floor(maxRecords));
+    const remaining = Math.ceil((this.limit - this.next) / this.stride);
+    if (remaining < n) n = remaining;
+    if (this.ratePerSplit !== null) {
+      const elapsedMs = this.clock() - this.openedAt;
+      const allowed = Math.floor((this.ratePerSplit * elapsedMs) / 1000) - this.emittedSinceOpen;
+      if (allowed <= 0) {
+        const dueAtMs = ((this.emittedSinceOpen + 1) * 1000) / this.ratePerSplit;
+        return { kind: 'idle', retryAfterMs: Math.max(1, Math.ceil(dueAtMs - elapsedMs)) };
+      }
+      if (allowed < n) n = allowed;
+    }
+    if (n === 0) return { kind: 'idle', retryAfterMs: IDLE_WHEN_UNBOUNDED_MS };
+
+    const seq = this.seq;
+    const stride = this.stride;
+    const records: Rec[] = [];
+    const timestamps: number[] = [];
+    let j = this.next;
+    for (let i = 0; i < n; i++) {
+      const ts = seq.ts(j);
+      records.push({ key: seq.key(seq.keyIndex(j)), value: seq.value(j), ts });
+      timestamps.push(ts);
+      j += stride;
+    }
+    this.next = j;
+    this.emittedSinceOpen += n;
+    return { kind: 'records', records, timestamps };
+  }
+
+  position(): SourcePosition {
+    return { next: this.next };
+  }
+
+  backlog(): number | undefined {
+    if (this.limit === Number.POSITIVE_INFINITY) return undefined;
+    return this.next >= this.limit ? 0 : Math.ceil((this.limit - this.next) / this.stride);
+  }
+
+  close(): void {}
+}
