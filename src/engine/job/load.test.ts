@@ -38,6 +38,7 @@ describe('defaults', () => {
         format: 'jsonl',
         csv: { header: true, delimiter: ',' },
         timestampField: null,
+        maxRecordsPerSecond: null,
         watermarks: { strategy: 'monotonous', maxOutOfOrderness: 0, idleTimeout: null },
       },
       pipeline: [],

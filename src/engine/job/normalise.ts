@@ -43,7 +43,7 @@ function fileFormatFromExtension(path: string): 'jsonl' | 'csv' | 'text' {
 }
 
 export function normaliseSource(s: SourceDocument, specDir: string): SourceSpec {
-  const common = { timestampField: s.timestampField ?? null, watermarks: watermarks(s.watermarks) };
+  const common = { timestampField: s.timestampField ?? null, watermarks: watermarks(s.watermarks), maxRecordsPerSecond: s.maxRecordsPerSecond ?? null };
   switch (s.type) {
     case 'file':
       return {

@@ -44,6 +44,12 @@ const watermarksSchema = z.strictObject({
 const sourceCommon = {
   timestampField: nonEmpty.nullable().optional(),
   watermarks: watermarksSchema.optional(),
+  maxRecordsPerSecond: z
+    .number()
+    .positive()
+    .nullable()
+    .optional()
+    .meta({ description: 'throttle: records per second read over all workers (null: as fast as possible)' }),
 };
 
 const saslSchema = z.strictObject({

@@ -19,6 +19,8 @@ export interface SourceCommon {
   timestampField: string | null;
   /** default {strategy:'monotonous', maxOutOfOrderness:0, idleTimeout:null} */
   watermarks: WatermarkSpec;
+  /** Throttle: records per second read over all workers; null (default) = as fast as possible. */
+  maxRecordsPerSecond: number | null;
 }
 
 export interface SaslSpec {

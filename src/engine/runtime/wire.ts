@@ -1,0 +1,107 @@
+/**
+ * Frames on an exchange socket between two workers. One frame:
+ *
+ *   u32 length (of what follows) | u8 kind | u8 exchange | payload
+ *
+ * kinds: DATA (JSON {r: records, t: timestamps, k: keys}; NaN timestamps as null),
+ * WATERMARK (f64), BARRIER (u32 checkpoint id), END (end of input), CREDIT (u32 frames
+ * the receiver grants back, sent in the opposite direction), HELLO (u32 sender worker).
+ * Records are batched: one frame carries hundreds of records, never one.
+ */
+import type { Batch } from '../operators/operator.js';
+
+export const enum FrameKind {
+  Data = 1,
+  Watermark = 2,
+  Barrier = 3,
+  End = 4,
+  Credit = 5,
+  Hello = 6,
+}
+
+export type Frame =
+  | { kind: FrameKind.Data; exchange: number; batch: Batch; bytes: number }
+  | { kind: FrameKind.Watermark; exchange: number; watermark: number }
+  | { kind: FrameKind.Barrier; exchange: number; checkpoint: number }
+  | { kind: FrameKind.End; exchange: number }
+  | { kind: FrameKind.Credit; exchange: number; credits: number }
+  | { kind: FrameKind.Hello; exchange: number; worker: number };
+
+const HEADER = 6;
+
+function header(len: number, kind: FrameKind, exchange: number): Buffer {
+  const b = Buffer.allocUnsafe(HEADER + len);
+  b.writeUInt32LE(len + 2, 0);
+  b.writeUInt8(kind, 4);
+  b.writeUInt8(exchange, 5);
+  return b;
+}
+
+export function encodeData(exchange: number, batch: Batch): Buffer {
+  const ts = batch.timestamps.map((t) => (Number.isNaN(t) ? null : t));
+  const json = JSON.stringify(batch.keys === null ? { r: batch.records, t: ts } : { r: batch.records, t: ts, k: batch.keys });
+  const len = Buffer.byteLength(json);
+  const b = header(len, FrameKind.Data, exchange);
+  b.write(json, HEADER, len, 'utf8');
+  return b;
+}
+
+export function encodeNumber(kind: FrameKind.Watermark, exchange: number, value: number): Buffer {
+  const b = header(8, kind, exchange);
+  b.writeDoubleLE(value, HEADER);
+  return b;
+}
+
+export function encodeU32(kind: FrameKind.Barrier | FrameKind.Credit | FrameKind.Hello, exchange: number, value: number): Buffer {
+  const b = header(4, kind, exchange);
+  b.writeUInt32LE(value, HEADER);
+  return b;
+}
+
+export function encodeEnd(exchange: number): Buffer {
+  return header(0, FrameKind.End, exchange);
+}
+
+function decodeFrame(buf: Buffer, start: number, end: number): Frame {
+  const kind = buf.readUInt8(start) as FrameKind;
+  const exchange = buf.readUInt8(start + 1);
+  const p = start + 2;
+  switch (kind) {
+    case FrameKind.Data: {
+      const o = JSON.parse(buf.toString('utf8', p, end)) as { r: Batch['records']; t: (number | null)[]; k?: unknown[] };
+      const timestamps = o.t.map((t) => (t === null ? Number.NaN : t));
+      return { kind, exchange, batch: { records: o.r, timestamps, keys: o.k ?? null }, bytes: end - start };
+    }
+    case FrameKind.Watermark:
+      return { kind, exchange, watermark: buf.readDoubleLE(p) };
+    case FrameKind.Barrier:
+      return { kind, exchange, checkpoint: buf.readUInt32LE(p) };
+    case FrameKind.End:
+      return { kind, exchange };
+    case FrameKind.Credit:
+      return { kind, exchange, credits: buf.readUInt32LE(p) };
+    case FrameKind.Hello:
+      return { kind, exchange, worker: buf.readUInt32LE(p) };
+    default:
+      throw new Error(`exchange protocol error: unknown frame kind ${kind as number}`);
+  }
+}
+
+/** Reassembles frames from socket chunks. */
+export class FrameDecoder {
+  private pending: Buffer | null = null;
+
+  push(chunk: Buffer, onFrame: (f: Frame) => void): void {
+    let buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    let off = 0;
+    while (buf.length - off >= 4) {
+      const len = buf.readUInt32LE(off);
+      if (buf.length - off - 4 < len) break;
+      onFrame(decodeFrame(buf, off + 4, off + 4 + len));
+      off += 4 + len;
+    }
+    this.pending = off === buf.length ? null : buf.subarray(off);
+    if (this.pending !== null && off > 0) this.pending = Buffer.from(this.pending);
+    buf = Buffer.alloc(0);
+  }
+}

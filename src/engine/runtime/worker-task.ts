@@ -1,0 +1,884 @@
+/**
+ * One worker: a subtask of every stage of the job, driven by one scheduler loop.
+ *
+ * Each turn runs downstream stages first (so the pipeline drains), then polls the
+ * sources if the first stage's output has room, then flushes outputs. A stage with
+ * input but a full output does nothing that turn: that time is its backpressured time.
+ *
+ * Checkpoints (aligned barriers, Chandy–Lamport as in Flink): on a trigger the source
+ * stage records its split positions, snapshots its operators and sends barrier n down
+ * every channel. A later stage blocks each channel on which barrier n arrived until it
+ * arrived on all of them, then snapshots and forwards it; the last stage pre-commits
+ * the sink. The worker then writes its part of checkpoint n (one SQLite transaction)
+ * and acknowledges it to the host. Snapshots copy state values (JSON) at the barrier,
+ * so later updates cannot leak into the checkpoint.
+ */
+import net from 'node:net';
+import path from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { keyGroupRangeForWorker, type KeyGroupRange } from '../core/keygroups.js';
+import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Rec } from '../core/types.js';
+import type { StateEntry } from '../checkpoint/types.js';
+import { writePart, readRestore } from '../checkpoint/store.js';
+import type { Sink, SinkWriter } from '../connectors/sink.js';
+import type { Source, SplitReader, SourcePosition } from '../connectors/source.js';
+import { createSink, createSource, deadLetterSinkSpec } from '../connectors/factory.js';
+import { compileFieldPath } from '../expr/index.js';
+import type { Operator, OperatorCounters } from '../operators/operator.js';
+import { MemoryStateBackend } from '../state/memory-backend.js';
+import { combinedWatermark, inputWatermarkOf, SplitWatermark } from '../time/watermarks.js';
+import type { SubtaskMetrics, WorkerMetrics } from '../metrics/worker-metrics.js';
+import { OperatorChain } from './chain.js';
+import { InputGate, LoopbackLink, SocketLink, type ChannelFrame, type OutboundLink } from './channels.js';
+import type { CheckpointAck, HostToWorker, WorkerConfig, WorkerToHost } from './messages.js';
+import { ExchangeOutput, SideOutputs, SinkOutput, type StageOutput } from './outputs.js';
+import { planJob } from './plan.js';
+import { encodeU32, FrameDecoder, FrameKind } from './wire.js';
+
+const POLL_RECORDS = 1024;
+const FRAMES_PER_TURN = 16;
+const METRICS_INTERVAL_MS = 1000;
+const PROCESSING_TIME_TICK_MS = 20;
+
+export interface HostPort {
+  send(msg: WorkerToHost): void;
+}
+
+interface Stage {
+  readonly index: number;
+  readonly chain: OperatorChain;
+  readonly operators: Operator[];
+  readonly operatorNames: readonly string[];
+  readonly backend: MemoryStateBackend;
+  readonly counters: OperatorCounters;
+  readonly sides: SideOutputs;
+  output: StageOutput;
+  gate: InputGate | null;
+  channelWatermarks: number[];
+  channelEnded: boolean[];
+  inputWatermark: number;
+  ended: boolean;
+  /** Barrier alignment in progress. */
+  aligning: { checkpoint: number; arrived: boolean[]; count: number; startedAt: number } | null;
+  m: { recordsIn: number; bytesIn: number; busyMs: number; idleMs: number; backPressuredMs: number; blockedSince: number | null; idleSince: number | null };
+}
+
+interface SplitState {
+  readonly id: string;
+  readonly reader: SplitReader;
+  readonly watermark: SplitWatermark;
+  ended: boolean;
+}
+
+interface PendingCheckpoint {
+  readonly checkpoint: number;
+  readonly full: boolean;
+  readonly triggeredAt: number;
+  entries: StateEntry[];
+  operatorState: Record<string, unknown>;
+  positions: Record<string, SourcePosition>;
+  syncMs: number;
+  alignmentMs: number;
+  stagesDone: number;
+}
+
+const now = (): number => performance.now();
+
+export class WorkerTask {
+  private readonly cfg: WorkerConfig;
+  private readonly index: number;
+  private readonly parallelism: number;
+  private readonly keyGroups: KeyGroupRange;
+  private stages: Stage[] = [];
+  private splits: SplitState[] = [];
+  private source!: Source;
+  private sinks: Sink[] = [];
+  private sinkWriters: SinkWriter[] = [];
+  private server: net.Server | null = null;
+  private links: OutboundLink[] = [];
+  private readonly accepted = new Map<number, net.Socket>();
+  private stopped = false;
+  private paused = false;
+  private wakeUp: (() => void) | null = null;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private nextSplit = 0;
+  private pendingTrigger: { checkpoint: number; full: boolean } | null = null;
+  private pending = new Map<number, PendingCheckpoint>();
+  private finishedReported = false;
+  private readonly timestampOf: ((r: Rec) => unknown) | null;
+  private lastProcessingTick = 0;
+  private metricsTimer: NodeJS.Timeout | null = null;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private gcMs = 0;
+  private gcObserver: PerformanceObserver | null = null;
+  private lastStateStats: WorkerMetrics['state'] = null;
+  private sourceMaxTs = MIN_WATERMARK;
+  private loopDone: Promise<void> | null = null;
+  private readonly throttle: Throttle;
+
+  constructor(
+    config: WorkerConfig,
+    private readonly host: HostPort,
+  ) {
+    this.cfg = config;
+    this.index = config.workerIndex;
+    this.parallelism = config.parallelism;
+    this.keyGroups = keyGroupRangeForWorker(config.spec.maxParallelism, config.parallelism, config.workerIndex);
+    const tf = config.spec.source.timestampField;
+    this.timestampOf = tf === null ? null : compileFieldPath(tf);
+    const rate = config.spec.source.maxRecordsPerSecond;
+    this.throttle = new Throttle(rate === null ? null : rate / config.parallelism, POLL_RECORDS);
+  }
+
+  /** Builds stages, restores state, opens sources and sinks, listens for peers. */
+  async init(): Promise<void> {
+    const spec = this.cfg.spec;
+    const plan = planJob(spec);
+    const numStages = plan.stages.length;
+    const restoreStarted = now();
+
+    this.sinks = [createSink(spec.sink, spec.guarantee, spec.specDir)];
+    const sideSinks = new Map<string, Sink>();
+    for (const [name, s] of Object.entries(spec.sideOutputs)) sideSinks.set(name, createSink(s, spec.guarantee, spec.specDir));
+    const deadLetterName = 'dead-letter';
+    if (!sideSinks.has(deadLetterName)) sideSinks.set(deadLetterName, createSink(deadLetterSinkSpec(spec), spec.guarantee, spec.specDir));
+    this.sinks.push(...sideSinks.values());
+
+    for (const sp of plan.stages) {
+      const backend = new MemoryStateBackend(spec.maxParallelism, spec.state.ttl);
+      const counters: OperatorCounters = { numLateRecordsDropped: 0, numLateRecordsToSideOutput: 0 };
+      const sideWriters = new Map<string, SinkWriter>();
+      for (const [name, sink] of sideSinks) {
+        const w = await sink.openWriter(this.index * numStages + sp.index, this.parallelism * numStages);
+        sideWriters.set(name, w);
+        this.sinkWriters.push(w);
+      }
+      const sides = new SideOutputs(sideWriters, deadLetterName);
+      const operators = await sp.createOperators();
+      const stage: Stage = {
+        index: sp.index,
+        operators,
+        operatorNames: sp.operatorNames,
+        backend,
+        counters,
+        sides,
+        chain: null as unknown as OperatorChain,
+        output: null as unknown as StageOutput,
+        gate: null,
+        channelWatermarks: new Array<number>(this.parallelism).fill(MIN_WATERMARK),
+        channelEnded: new Array<boolean>(this.parallelism).fill(false),
+        inputWatermark: MIN_WATERMARK,
+        ended: false,
+        aligning: null,
+        m: { recordsIn: 0, bytesIn: 0, busyMs: 0, idleMs: 0, backPressuredMs: 0, blockedSince: null, idleSince: null },
+      };
+      for (const op of operators) {
+        await op.open({
+          operatorId: op.id,
+          state: backend.forOperator(op.id),
+          currentWatermark: () => stage.inputWatermark,
+          processingTime: () => Date.now(),
+          counters,
+        });
+      }
+      this.stages.push(stage);
+    }
+
+    // Restore keyed state of this worker's key groups (any parallelism wrote it).
+    let restoredKeys = 0;
+    let restoreBytes = 0;
+    if (this.cfg.restore !== null) {
+      const data = readRestore(this.cfg.restoreDir ?? this.cfg.checkpointDir, this.cfg.restore, this.keyGroups);
+      const byStage = new Map<string, MemoryStateBackend>();
+      for (const st of this.stages) for (const op of st.operators) byStage.set(op.id, st.backend);
+      const routed = new Map<MemoryStateBackend, StateEntry[]>();
+      for (const e of data.entries) {
+        const opId = e.operator.slice(0, e.operator.indexOf('/'));
+        const backend = byStage.get(opId);
+        if (backend === undefined) continue; // state of an operator this spec no longer has
+        let list = routed.get(backend);
+        if (list === undefined) routed.set(backend, (list = []));
+        list.push(e);
+        restoreBytes += e.key.length + (typeof e.value === 'string' ? e.value.length : 0);
+      }
+      for (const [backend, list] of routed) restoredKeys += backend.load(list);
+      for (const st of this.stages) for (const op of st.operators) op.afterRestore?.();
+    }
+
+    this.source = createSource(spec.source, spec.specDir);
+    const all = await this.source.listSplits();
+    const mine = new Map(this.cfg.splits.map((s) => [s.id, s.position]));
+    const wmSpec = spec.source.watermarks;
+    for (const info of all) {
+      if (!mine.has(info.id)) continue;
+      const pos = mine.get(info.id);
+      const reader = await this.source.openReader(info, pos === undefined ? undefined : stripWatermark(pos));
+      const wm = new SplitWatermark(wmSpec, Date.now());
+      if (pos !== undefined && typeof pos['$maxTs'] === 'number') wm.maxTs = pos['$maxTs'];
+      if (pos !== undefined && typeof pos['$inputWm'] === 'number') wm.inputWatermark = pos['$inputWm'];
+      this.splits.push({ id: info.id, reader, watermark: wm, ended: false });
+    }
+    this.restoreInfo = { restoredKeys, restoreMs: now() - restoreStarted, restoreBytes };
+
+    this.server = net.createServer((sock) => this.onPeerConnection(sock));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(this.socketPath(this.index), () => resolve());
+    });
+    this.host.send({ type: 'listening' });
+  }
+
+  private restoreInfo = { restoredKeys: 0, restoreMs: 0, restoreBytes: 0 };
+
+  private socketPath(worker: number): string {
+    return path.join(this.cfg.socketDir, `w${worker}.sock`);
+  }
+
+  private onPeerConnection(sock: net.Socket): void {
+    const decoder = new FrameDecoder();
+    let from = -1;
+    sock.on('data', (chunk) => {
+      decoder.push(chunk, (f) => {
+        if (f.kind === FrameKind.Hello) {
+          from = f.worker;
+          this.accepted.set(from, sock);
+          return;
+        }
+        if (from < 0) throw new Error('exchange protocol error: data before hello');
+        const frame: ChannelFrame =
+          f.kind === FrameKind.Data
+            ? { kind: 'data', batch: f.batch, bytes: f.bytes }
+            : f.kind === FrameKind.Watermark
+              ? { kind: 'watermark', watermark: f.watermark }
+              : f.kind === FrameKind.Barrier
+                ? { kind: 'barrier', checkpoint: f.checkpoint }
+                : { kind: 'end' };
+        if (f.kind === FrameKind.Credit) throw new Error('exchange protocol error: credit on an inbound channel');
+        this.stages[f.exchange + 1]!.gate!.enqueue(from, frame);
+      });
+      this.wake();
+    });
+    sock.on('error', () => {
+      /* a peer died: the host notices and restarts the job */
+    });
+  }
+
+  /** Connects to every other worker, then runs until shutdown. */
+  async start(): Promise<void> {
+    const links: OutboundLink[] = [];
+    for (let j = 0; j < this.parallelism; j++) {
+      if (j === this.index) {
+        links.push(new LoopbackLink(j, () => this.wake(), (ex, frame) => {
+          this.stages[ex + 1]!.gate!.enqueue(this.index, frame);
+          this.wake();
+        }));
+        continue;
+      }
+      const sock = await connectWithRetry(this.socketPath(j));
+      sock.setNoDelay(true);
+      const link = new SocketLink(j, () => this.wake(), sock);
+      const decoder = new FrameDecoder();
+      sock.on('data', (chunk) =>
+        decoder.push(chunk, (f) => {
+          if (f.kind !== FrameKind.Credit) throw new Error('exchange protocol error: only credits flow back');
+          link.grant(f.exchange, f.credits);
+        }),
+      );
+      sock.on('error', () => {});
+      sock.write(encodeU32(FrameKind.Hello, 0, this.index));
+      links.push(link);
+    }
+    this.links = links;
+
+    const numStages = this.stages.length;
+    for (const st of this.stages) {
+      if (st.index > 0) {
+        const ex = st.index - 1;
+        st.gate = new InputGate(this.parallelism, (channel) => {
+          if (channel === this.index) (links[channel] as LoopbackLink).grant(ex, 1);
+          else this.accepted.get(channel)?.write(encodeU32(FrameKind.Credit, ex, 1));
+        });
+      }
+    }
+    for (const st of this.stages) {
+      if (st.index < numStages - 1) {
+        st.output = new ExchangeOutput(st.index, links, st.sides, this.cfg.spec.maxParallelism);
+      } else {
+        const writer = await this.sinks[0]!.openWriter(this.index, this.parallelism);
+        this.sinkWriters.push(writer);
+        const out = new SinkOutput(writer, st.sides, () => this.wake());
+        out.delayMsPerRecord = this.cfg.sinkDelayMs ?? 0;
+        st.output = out;
+      }
+      const plan = planJob(this.cfg.spec).stages[st.index]!;
+      (st as { chain: OperatorChain }).chain = new OperatorChain(st.operators, plan.createKeyBy(), st.output);
+    }
+
+    this.loopDelay.enable();
+    this.gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) this.gcMs += e.duration;
+    });
+    this.gcObserver.observe({ entryTypes: ['gc'] });
+    this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
+    this.metricsTimer.unref();
+
+    this.host.send({ type: 'running', ...this.restoreInfo });
+    this.loopDone = this.loop().catch((e: unknown) => this.fail(e));
+    await this.loopDone;
+  }
+
+  onControl(msg: HostToWorker): void {
+    switch (msg.type) {
+      case 'trigger-checkpoint':
+        this.pendingTrigger = { checkpoint: msg.checkpoint, full: msg.full };
+        break;
+      case 'checkpoint-complete':
+      case 'checkpoint-aborted':
+        this.pending.delete(msg.checkpoint);
+        break;
+      case 'final-commit':
+        void this.finalCommit(msg.checkpoint).catch((e: unknown) => this.fail(e));
+        break;
+      case 'set-sink-delay':
+        for (const st of this.stages) if (st.output instanceof SinkOutput) st.output.delayMsPerRecord = msg.delayMs;
+        break;
+      case 'set-source-paused':
+        this.paused = msg.paused;
+        break;
+      case 'lookup-key': {
+        const state: Record<string, unknown> = {};
+        for (const st of this.stages) Object.assign(state, st.backend.lookup(msg.key));
+        this.host.send({ type: 'key-state', requestId: msg.requestId, state });
+        break;
+      }
+      case 'shutdown':
+        void this.shutdown();
+        return;
+      case 'configure':
+      case 'start':
+        throw new Error(`worker protocol error: "${msg.type}" after start`);
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.wakeUp;
+    if (w !== null) {
+      this.wakeUp = null;
+      w();
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let progressed = false;
+      for (let s = this.stages.length - 1; s >= 1; s--) {
+        if (await this.runStage(this.stages[s]!)) progressed = true;
+      }
+      if (await this.runSources()) progressed = true;
+      for (const st of this.stages) await st.output.flush();
+      this.tickProcessingTime();
+      if (this.stopped) break;
+      if (progressed) {
+        await new Promise<void>((r) => setImmediate(r));
+      } else {
+        await new Promise<void>((r) => {
+          this.wakeUp = r;
+          this.wakeTimer = setTimeout(() => this.wake(), this.idleWaitMs());
+        });
+        if (this.wakeTimer !== null) clearTimeout(this.wakeTimer);
+      }
+    }
+  }
+
+  private retryAfterMs = 50;
+  private idleWaitMs(): number {
+    return Math.max(1, Math.min(this.retryAfterMs, PROCESSING_TIME_TICK_MS * 5));
+  }
+
+  private tickProcessingTime(): void {
+    const t = Date.now();
+    if (t - this.lastProcessingTick < PROCESSING_TIME_TICK_MS) return;
+    this.lastProcessingTick = t;
+    for (const st of this.stages) st.chain.processingTime(t);
+    for (const st of this.stages) st.backend.expire();
+  }
+
+  /** Processes up to a few frames of one stage's input. Returns whether it did anything. */
+  private async runStage(st: Stage): Promise<boolean> {
+    const gate = st.gate!;
+    let did = false;
+    for (let k = 0; k < FRAMES_PER_TURN; k++) {
+      if (!gate.ready) {
+        if (!did && st.m.idleSince === null) st.m.idleSince = now();
+        break;
+      }
+      this.endIdle(st);
+      if (!st.output.canAccept()) {
+        if (st.m.blockedSince === null) st.m.blockedSince = now();
+        break;
+      }
+      this.endBlocked(st);
+      const item = gate.poll()!;
+      did = true;
+      const t0 = now();
+      await this.onFrame(st, item.channel, item.frame);
+      st.m.busyMs += now() - t0;
+    }
+    return did;
+  }
+
+  private endIdle(st: Stage): void {
+    if (st.m.idleSince !== null) {
+      st.m.idleMs += now() - st.m.idleSince;
+      st.m.idleSince = null;
+    }
+  }
+  private endBlocked(st: Stage): void {
+    if (st.m.blockedSince !== null) {
+      st.m.backPressuredMs += now() - st.m.blockedSince;
+      st.m.blockedSince = null;
+    }
+  }
+
+  private async onFrame(st: Stage, channel: number, frame: ChannelFrame): Promise<void> {
+    switch (frame.kind) {
+      case 'data':
+        st.m.recordsIn += frame.batch.records.length;
+        st.m.bytesIn += frame.bytes;
+        st.chain.process(frame.batch);
+        return;
+      case 'watermark':
+        if (frame.watermark > st.channelWatermarks[channel]!) {
+          st.channelWatermarks[channel] = frame.watermark;
+          await this.advanceStageWatermark(st);
+        }
+        return;
+      case 'end':
+        st.channelEnded[channel] = true;
+        st.channelWatermarks[channel] = MAX_WATERMARK;
+        await this.advanceStageWatermark(st);
+        if (st.channelEnded.every(Boolean) && !st.ended) {
+          st.ended = true;
+          await st.output.end();
+          this.checkFinished();
+        }
+        return;
+      case 'barrier':
+        await this.onBarrier(st, channel, frame.checkpoint);
+        return;
+    }
+  }
+
+  private async advanceStageWatermark(st: Stage): Promise<void> {
+    let min = MAX_WATERMARK;
+    for (const w of st.channelWatermarks) if (w < min) min = w;
+    if (min > st.inputWatermark) {
+      st.inputWatermark = min;
+      st.chain.watermark(min);
+      await st.output.watermark(min);
+    }
+  }
+
+  private async onBarrier(st: Stage, channel: number, checkpoint: number): Promise<void> {
+    const gate = st.gate!;
+    if (st.aligning === null || st.aligning.checkpoint !== checkpoint) {
+      // A newer barrier supersedes an unfinished older alignment (that checkpoint was aborted).
+      gate.unblockAll();
+      st.aligning = { checkpoint, arrived: new Array<boolean>(this.parallelism).fill(false), count: 0, startedAt: now() };
+    }
+    const a = st.aligning;
+    if (!a.arrived[channel]) {
+      a.arrived[channel] = true;
+      a.count++;
+      gate.block(channel);
+    }
+    if (a.count < this.parallelism) return;
+    st.aligning = null;
+    gate.unblockAll();
+    const alignmentMs = now() - a.startedAt;
+    await this.snapshotStage(st, checkpoint, alignmentMs);
+  }
+
+  /** Snapshot of one stage at its barrier; the last stage completes the worker's part. */
+  private async snapshotStage(st: Stage, checkpoint: number, alignmentMs: number): Promise<void> {
+    const p = this.pending.get(checkpoint);
+    if (p === undefined) {
+      // Aborted meanwhile: still forward the barrier, or downstream alignment would wait for it.
+      await st.output.barrier(checkpoint);
+      return;
+    }
+    const t0 = now();
+    const snap = st.backend.snapshot(p.full);
+    for (const e of snap.entries) {
+      // Copy the value now: operators keep mutating their state after the barrier.
+      p.entries.push({ operator: e.operator, keyGroup: e.keyGroup, key: e.key, value: e.value === undefined ? undefined : JSON.stringify(e.value) });
+    }
+    p.syncMs += now() - t0;
+    p.alignmentMs = Math.max(p.alignmentMs, alignmentMs);
+    await st.output.barrier(checkpoint);
+    p.stagesDone++;
+    if (p.stagesDone === this.stages.length) await this.writeCheckpointPart(p);
+  }
+
+  private async writeCheckpointPart(p: PendingCheckpoint): Promise<void> {
+    const t0 = now();
+    const numKeys = this.stages.reduce((n, s) => n + s.backend.numKeys, 0);
+    const part = writePart(this.cfg.checkpointDir, {
+      checkpoint: p.checkpoint as never,
+      worker: this.index,
+      entries: p.entries,
+      operatorState: p.operatorState,
+      sourcePositions: p.positions,
+      full: p.full,
+      keyGroups: this.keyGroups,
+      valuesAreJson: true,
+    });
+    const asyncMs = now() - t0;
+    // State per key: measured at checkpoint time, when the state is walked anyway.
+    const stats = this.measureState();
+    const ack: CheckpointAck = {
+      checkpoint: p.checkpoint,
+      part,
+      syncMs: p.syncMs,
+      asyncMs,
+      alignmentMs: p.alignmentMs,
+      numKeys,
+      stateBytes: stats?.bytes ?? 0,
+    };
+    this.host.send({ type: 'checkpoint-ack', ack });
+  }
+
+  private measureState(): WorkerMetrics['state'] {
+    if (this.stages.length === 0) return null;
+    const all = this.stages.map((s) => s.backend.measure());
+    const merged = all.reduce((a, b) => ({
+      numKeys: a.numKeys + b.numKeys,
+      bytes: a.bytes + b.bytes,
+      bytesPerOperator: { ...a.bytesPerOperator, ...b.bytesPerOperator },
+      bytesPerKeyGroup: mergeCounts(a.bytesPerKeyGroup, b.bytesPerKeyGroup),
+      topKeys: [...a.topKeys, ...b.topKeys].sort((x, y) => y.bytes - x.bytes).slice(0, 20),
+      sizeHistogram: mergeCounts(a.sizeHistogram, b.sizeHistogram),
+    }));
+    this.lastStateStats = merged;
+    return merged;
+  }
+
+  /** Source stage: inject a pending barrier, then poll one split if there is room downstream. */
+  private async runSources(): Promise<boolean> {
+    const st = this.stages[0]!;
+    if (this.pendingTrigger !== null) {
+      const trig = this.pendingTrigger;
+      this.pendingTrigger = null;
+      await this.injectBarrier(trig.checkpoint, trig.full);
+      return true;
+    }
+    if (st.ended || this.paused) return false;
+    if (!st.output.canAccept()) {
+      if (st.m.blockedSince === null) st.m.blockedSince = now();
+      return false;
+    }
+    this.endBlocked(st);
+    const live = this.splits.filter((s) => !s.ended);
+    if (live.length === 0) {
+      await this.endSources();
+      return true;
+    }
+    const budget = this.throttle.allowance();
+    if (budget === 0) {
+      this.retryAfterMs = this.throttle.waitMs();
+      if (st.m.idleSince === null) st.m.idleSince = now();
+      return false;
+    }
+    const t0 = now();
+    let did = false;
+    let minRetry = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < live.length && !did; k++) {
+      const split = live[(this.nextSplit + k) % live.length]!;
+      const res = await split.reader.poll(budget);
+      if (res.kind === 'records') this.throttle.consume(res.records.length);
+      if (res.deadLetters !== undefined) for (const dl of res.deadLetters) st.sides.deadLetter(dl);
+      if (res.kind === 'end') {
+        split.ended = true;
+        split.watermark.ended = true;
+        did = true;
+      } else if (res.kind === 'idle') {
+        minRetry = Math.min(minRetry, res.retryAfterMs);
+      } else {
+        did = true;
+        split.watermark.touch(Date.now());
+        await this.processSourceRecords(st, split, res.records, res.timestamps);
+      }
+    }
+    this.nextSplit++;
+    if (did) {
+      this.endIdle(st);
+      st.m.busyMs += now() - t0;
+    } else {
+      if (st.m.idleSince === null) st.m.idleSince = now();
+      this.retryAfterMs = Number.isFinite(minRetry) ? minRetry : 50;
+    }
+    await this.advanceSourceWatermark(st);
+    return did;
+  }
+
+  private async processSourceRecords(st: Stage, split: SplitState, records: Rec[], sourceTs: number[] | undefined): Promise<void> {
+    const out: Rec[] = [];
+    const ts: number[] = [];
+    const wm = split.watermark;
+    const flush = (): void => {
+      if (out.length === 0) return;
+      st.m.recordsIn += out.length;
+      st.chain.process({ records: out.splice(0), timestamps: ts.splice(0), keys: null });
+    };
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i]!;
+      if (wm.fromInput) {
+        const w = inputWatermarkOf(rec);
+        if (w !== undefined) {
+          // Records before the watermark line are processed before it takes effect, and
+          // records after it see it: a replayed capture behaves exactly as recorded.
+          flush();
+          wm.onInputWatermark(w);
+          await this.advanceSourceWatermark(st);
+          continue;
+        }
+      }
+      let t: number = NO_TIMESTAMP;
+      if (this.timestampOf !== null) {
+        let v: unknown;
+        try {
+          v = this.timestampOf(rec);
+        } catch {
+          v = undefined; // missing (or a non-object on the path): a dead letter below
+        }
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          st.sides.deadLetter({
+            origin: split.id,
+            reason: `timestamp field "${this.cfg.spec.source.timestampField}" is ${v === undefined ? 'missing' : `not a number (${JSON.stringify(v)})`}`,
+            raw: rec,
+          });
+          continue;
+        }
+        t = v;
+      } else if (sourceTs !== undefined) {
+        t = sourceTs[i]!;
+      }
+      if (!Number.isNaN(t)) {
+        wm.onTimestamp(t);
+        if (t > this.sourceMaxTs) this.sourceMaxTs = t;
+      }
+      out.push(rec);
+      ts.push(t);
+    }
+    flush();
+  }
+
+  private async advanceSourceWatermark(st: Stage): Promise<void> {
+    if (this.splits.length === 0) return;
+    const wm = combinedWatermark(this.splits.map((s) => s.watermark), Date.now());
+    if (wm !== undefined && wm > st.inputWatermark) {
+      st.inputWatermark = wm;
+      st.chain.watermark(wm);
+      await st.output.watermark(wm);
+    }
+  }
+
+  private async endSources(): Promise<void> {
+    const st = this.stages[0]!;
+    if (st.ended) return;
+    if (st.inputWatermark < MAX_WATERMARK) {
+      st.inputWatermark = MAX_WATERMARK;
+      st.chain.watermark(MAX_WATERMARK);
+      await st.output.watermark(MAX_WATERMARK);
+    }
+    st.ended = true;
+    await st.output.end();
+    this.checkFinished();
+  }
+
+  private async injectBarrier(checkpoint: number, full: boolean): Promise<void> {
+    const positions: Record<string, SourcePosition> = {};
+    for (const s of this.splits) {
+      positions[s.id] = { ...s.reader.position(), $maxTs: finiteOrNull(s.watermark.maxTs), $inputWm: finiteOrNull(s.watermark.inputWatermark) };
+    }
+    this.pending.set(checkpoint, {
+      checkpoint,
+      full,
+      triggeredAt: now(),
+      entries: [],
+      operatorState: {},
+      positions,
+      syncMs: 0,
+      alignmentMs: 0,
+      stagesDone: 0,
+    });
+    await this.snapshotStage(this.stages[0]!, checkpoint, 0);
+  }
+
+  private checkFinished(): void {
+    if (this.finishedReported) return;
+    if (!this.stages.every((s) => s.ended)) return;
+    this.finishedReported = true;
+    this.host.send({ type: 'input-finished' });
+  }
+
+  /** After every worker finished its input: stage the remaining output under `checkpoint`. */
+  private async finalCommit(checkpoint: number): Promise<void> {
+    for (const st of this.stages) await st.output.stageFinal(checkpoint);
+    this.host.send({ type: 'final-staged', checkpoint });
+  }
+
+  private reportMetrics(): void {
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    const subtasks: SubtaskMetrics[] = this.stages.map((st) => {
+      // Close open idle/blocked intervals so the numbers are current.
+      const t = now();
+      if (st.m.idleSince !== null) {
+        st.m.idleMs += t - st.m.idleSince;
+        st.m.idleSince = t;
+      }
+      if (st.m.blockedSince !== null) {
+        st.m.backPressuredMs += t - st.m.blockedSince;
+        st.m.blockedSince = t;
+      }
+      return {
+        stage: st.index,
+        operators: st.operatorNames,
+        numRecordsIn: st.m.recordsIn,
+        numRecordsOut: st.output instanceof ExchangeOutput || st.output instanceof SinkOutput ? st.output.recordsOut : 0,
+        numBytesIn: st.m.bytesIn,
+        busyTimeMs: st.m.busyMs,
+        idleTimeMs: st.m.idleMs,
+        backPressuredTimeMs: st.m.backPressuredMs,
+        inputQueueLength: st.gate?.pending ?? 0,
+        outputQueueLength: st.output.queueLength(),
+        inputBufferBytes: st.gate?.pendingBytes ?? 0,
+        currentInputWatermark: Number.isFinite(st.inputWatermark) ? st.inputWatermark : st.inputWatermark > 0 ? Number.MAX_SAFE_INTEGER : null,
+        numLateRecordsDropped: st.counters.numLateRecordsDropped,
+        numLateRecordsToSideOutput: st.counters.numLateRecordsToSideOutput,
+        numDeadLetters: st.sides.deadLetters,
+      };
+    });
+    let backlog: number | null = null;
+    let done = 0;
+    let total = 0;
+    let hasProgress = false;
+    for (const s of this.splits) {
+      const b = s.reader.backlog?.();
+      if (b !== undefined) backlog = (backlog ?? 0) + b;
+      const pr = (s.reader as { progress?: () => { done: number; total: number } }).progress?.();
+      if (pr !== undefined) {
+        hasProgress = true;
+        done += pr.done;
+        total += pr.total;
+      }
+    }
+    const metrics: WorkerMetrics = {
+      worker: this.index,
+      pid: process.pid,
+      ts: Date.now(),
+      heapUsedBytes: mem.heapUsed,
+      rssBytes: mem.rss,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      gcTimeMs: this.gcMs,
+      eventLoopDelayMs: {
+        p50: this.loopDelay.percentile(50) / 1e6,
+        p99: this.loopDelay.percentile(99) / 1e6,
+        max: this.loopDelay.max / 1e6,
+      },
+      keyGroups: this.keyGroups,
+      subtasks,
+      source: {
+        splits: this.splits.length,
+        backlogRecords: backlog,
+        eventTimeLagMs: Number.isFinite(this.sourceMaxTs) ? Date.now() - this.sourceMaxTs : null,
+        progress: hasProgress ? { done, total } : null,
+        ended: this.stages[0]!.ended,
+      },
+      state: this.lastStateStats,
+    };
+    this.host.send({ type: 'metrics', metrics });
+  }
+
+  private fail(e: unknown): void {
+    if (this.stopped) return;
+    const msg = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    this.host.send({ type: 'failed', error: msg });
+    void this.shutdown();
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.wake();
+    if (this.metricsTimer !== null) clearInterval(this.metricsTimer);
+    this.loopDelay.disable();
+    this.gcObserver?.disconnect();
+    for (const l of this.links) l.close();
+    for (const s of this.accepted.values()) s.destroy();
+    this.server?.close();
+    for (const s of this.splits) await s.reader.close();
+    for (const w of this.sinkWriters) await w.close();
+    await this.source?.close?.();
+  }
+}
+
+/** A token bucket for `source.maxRecordsPerSecond` (this worker's share). */
+class Throttle {
+  private tokens: number;
+  private last = performance.now();
+  constructor(
+    private readonly perSecond: number | null,
+    private readonly max: number,
+  ) {
+    this.tokens = perSecond === null ? max : Math.min(max, perSecond / 10);
+  }
+  /** Records that may be read now (0: wait). */
+  allowance(): number {
+    if (this.perSecond === null) return this.max;
+    const t = performance.now();
+    this.tokens = Math.min(Math.max(this.perSecond / 10, 1), this.tokens + ((t - this.last) * this.perSecond) / 1000);
+    this.last = t;
+    return Math.min(this.max, Math.floor(this.tokens));
+  }
+  consume(n: number): void {
+    if (this.perSecond !== null) this.tokens -= n;
+  }
+  waitMs(): number {
+    return this.perSecond === null ? 0 : Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.perSecond));
+  }
+}
+
+function finiteOrNull(n: number): number | null {
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Positions carry the split's watermark state under `$` keys; readers get the rest. */
+function stripWatermark(pos: SourcePosition): SourcePosition {
+  const out: Record<string, number | string | null> = {};
+  for (const [k, v] of Object.entries(pos)) if (!k.startsWith('$')) out[k] = v;
+  return out;
+}
+
+function mergeCounts<K extends string | number>(a: Record<K, number>, b: Record<K, number>): Record<K, number> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b) as [K, number][]) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+async function connectWithRetry(socketPath: string): Promise<net.Socket> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect(socketPath);
+        s.once('connect', () => resolve(s));
+        s.once('error', reject);
+      });
+    } catch (e) {
+      if (attempt >= 50) throw new Error(`cannot connect to peer worker at ${socketPath}: ${e instanceof Error ? e.message : String(e)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

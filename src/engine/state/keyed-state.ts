@@ -1,0 +1,19 @@
+/**
+ * Keyed state the runtime owns and operators use. A table maps key strings to JSON
+ * values; the backend tracks which keys changed since the last snapshot so a checkpoint
+ * writes only those (incremental), and knows each key's key group so state can be
+ * restored at another parallelism.
+ */
+export interface KeyedTable<V> {
+  get(key: string): V | undefined;
+  /** Store `value` (also after mutating a value in place: marks the key changed). */
+  set(key: string, value: V): void;
+  delete(key: string): void;
+  readonly size: number;
+  entries(): IterableIterator<[string, V]>;
+}
+
+export interface KeyedStateBackend {
+  /** The table `name` of the calling operator; created on first use. */
+  table<V>(name: string, opts?: { ttlMs?: number | null }): KeyedTable<V>;
+}
