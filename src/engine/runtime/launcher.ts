@@ -25,6 +25,11 @@ export interface WorkerLauncher {
 
 /** The worker entry: the built `dist/engine/runtime/worker-main.js`, or the TS source through tsx. */
 export function workerEntry(): { file: string; execArgv: string[] } {
+  const override = process.env['SLUICE_WORKER_ENTRY'];
+  if (override !== undefined && override !== '') {
+    if (!existsSync(override)) throw new Error(`SLUICE_WORKER_ENTRY=${override} does not exist`);
+    return { file: override, execArgv: override.endsWith('.ts') ? ['--import', 'tsx'] : [] };
+  }
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidates = [
     path.join(here, 'worker-main.js'), // running from dist/engine/runtime
@@ -44,10 +49,13 @@ export const forkLauncher: WorkerLauncher = {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
+    // A worker that was just killed cannot receive: a failed send is not the host's failure
+    // (the exit event reports the worker's death).
+    child.on('error', () => undefined);
     return {
       pid: child.pid ?? -1,
       send(msg) {
-        if (child.connected) child.send(msg);
+        if (child.connected) child.send(msg, undefined, {}, () => undefined);
       },
       onMessage(cb) {
         child.on('message', (m) => cb(m as WorkerToHost));
