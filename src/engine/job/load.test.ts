@@ -57,7 +57,7 @@ describe('defaults', () => {
     expect(g).toEqual({
       type: 'generator', seed: 0, count: null, keys: 1000, eventsPerSecond: null, skew: 0, startTs: 1_700_000_000_000,
       eventTimeRate: 100_000, splits: 16, timestampField: null,
-      watermarks: { strategy: 'monotonous', maxOutOfOrderness: 0, idleTimeout: null },
+      watermarks: { strategy: 'monotonous', maxOutOfOrderness: 0, idleTimeout: null }, maxRecordsPerSecond: null,
     });
     const g2 = ok(validateJobSpecObject(minimal({ source: { type: 'generator', eventsPerSecond: 5000 } }), DIR)).source;
     expect(g2).toMatchObject({ eventsPerSecond: 5000, eventTimeRate: 5000 });

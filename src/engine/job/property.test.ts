@@ -101,7 +101,12 @@ const validDoc = fc
     },
     { requiredKeys: ['name', 'source', 'pipeline', 'sink'] },
   )
-  .map((d) => ({ ...d, sideOutputs: { late: { type: 'file', path: 'late.jsonl' } } }));
+  // An insert-mode SQLite sink only gives at-least-once (exactly-once with it is refused).
+  .map((d) => ({
+    ...d,
+    ...((d.sink as { mode?: string }).mode === 'insert' ? { guarantee: 'at-least-once' } : {}),
+    sideOutputs: { late: { type: 'file', path: 'late.jsonl' } },
+  }));
 
 /** validateJobSpecObject turns a crash into an "internal error" result; that is still a bug here. */
 function expectNoInternalError(r: ParseResult): void {

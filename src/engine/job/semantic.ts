@@ -179,5 +179,20 @@ export function checkJobSpec(spec: JobSpec): SpecError[] {
   checkPipeline(errors, spec);
   checkSink(errors, 'sink', spec.sink);
   for (const [name, sink] of Object.entries(spec.sideOutputs)) checkSink(errors, formatPath(['sideOutputs', name]), sink);
+  checkGuarantee(errors, 'sink', spec);
+  for (const name of Object.keys(spec.sideOutputs)) checkGuarantee(errors, formatPath(['sideOutputs', name]), spec, name);
   return errors;
+}
+
+/** The engine refuses a sink that cannot give the job's guarantee, saying why. */
+function checkGuarantee(errors: SpecError[], path: string, spec: JobSpec, sideOutput?: string): void {
+  if (spec.guarantee !== 'exactly-once') return;
+  const sink = sideOutput === undefined ? spec.sink : spec.sideOutputs[sideOutput]!;
+  if (sink.type === 'sqlite' && sink.mode === 'insert') {
+    errors.push({
+      path: `${path}.mode`,
+      message:
+        'mode "insert" writes rows directly and duplicates them on replay after a failure, so it cannot give guarantee exactly-once: use mode "transactional" (two-phase commit) or "upsert" (idempotent), or set guarantee: at-least-once',
+    });
+  }
 }

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { checkpointId, type CheckpointId } from '../core/types.js';
-import type { JobSpec } from '../job/spec.js';
+import type { JobSpec, SinkSpec } from '../job/spec.js';
 import { CheckpointStore, type RestorePlan } from '../checkpoint/store.js';
 import { CheckpointCoordinator } from '../checkpoint/coordinator.js';
 import type { CheckpointRecord } from '../checkpoint/types.js';
@@ -20,7 +20,7 @@ import type { SourcePosition } from '../connectors/source.js';
 import { createSink, createSource, deadLetterSinkSpec } from '../connectors/factory.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { forkLauncher, type WorkerLauncher, type WorkerProcess } from './launcher.js';
-import type { HostToWorker, WorkerToHost } from './messages.js';
+import type { CrashPoint, HostToWorker, WorkerToHost } from './messages.js';
 import { JobLifecycle, TERMINAL_STATES, type JobState } from './job-state.js';
 import { RestartStrategy } from './restart-strategy.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -38,6 +38,8 @@ export interface JobManagerOptions {
   readonly keepCheckpoints?: boolean;
   /** How long workers may take to start (restore included) before the attempt fails. */
   readonly startTimeoutMs?: number;
+  /** Fault injection (tests, drills): worker `worker` of the first attempt dies at `point` of checkpoint `checkpoint`. */
+  readonly crashPoint?: { readonly worker: number } & CrashPoint;
 }
 
 export interface FailureRecord {
@@ -166,7 +168,13 @@ export class JobManager extends TypedEmitter<JobEvents> {
     await source.close?.();
     const sinkSpecs = [this.spec.sink, ...Object.values(this.spec.sideOutputs)];
     if (!('dead-letter' in this.spec.sideOutputs)) sinkSpecs.push(deadLetterSinkSpec(this.spec));
-    for (const s of sinkSpecs) this.committers.push(await createSink(s, this.spec.guarantee, this.spec.specDir).openCommitter());
+    for (const s of sinkSpecs) {
+      try {
+        this.committers.push(await createSink(s, this.spec.guarantee, this.spec.specDir).openCommitter());
+      } catch (e) {
+        throw new Error(`cannot open the ${describeSink(s, this.spec.specDir)}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
 
     let plan: RestorePlan | null = null;
     if (this.opts.restoreFrom !== undefined) {
@@ -252,6 +260,9 @@ export class JobManager extends TypedEmitter<JobEvents> {
           restore: plan,
           restoreDir: plan === null ? null : restoreDir,
           ...(this.opts.sinkDelayMs !== undefined ? { sinkDelayMs: this.opts.sinkDelayMs } : {}),
+          ...(this.opts.crashPoint !== undefined && number === 1 && this.opts.crashPoint.worker === i
+            ? { crashPoint: { checkpoint: this.opts.crashPoint.checkpoint, point: this.opts.crashPoint.point } }
+            : {}),
         },
       });
     }
@@ -575,6 +586,10 @@ export class JobManager extends TypedEmitter<JobEvents> {
       this.broadcast({ type: 'lookup-key', requestId, key });
     });
   }
+}
+
+function describeSink(s: SinkSpec, specDir: string): string {
+  return 'path' in s ? `${s.type} sink ${path.resolve(specDir, s.path)}` : `${s.type} sink`;
 }
 
 function firstLine(s: string): string {

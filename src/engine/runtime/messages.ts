@@ -26,6 +26,14 @@ export interface WorkerConfig {
   readonly restoreDir: string | null;
   /** Fault injection for drills and tests (delay per sink record, ms). */
   readonly sinkDelayMs?: number;
+  /** Fault injection: this worker SIGKILLs itself at a point of checkpoint `checkpoint`'s write path. */
+  readonly crashPoint?: CrashPoint;
+}
+
+export type CheckpointWritePoint = 'before-part-write' | 'after-part-write' | 'after-ack';
+export interface CrashPoint {
+  readonly checkpoint: number;
+  readonly point: CheckpointWritePoint;
 }
 
 export type HostToWorker =

@@ -30,7 +30,7 @@ import { combinedWatermark, inputWatermarkOf, SplitWatermark } from '../time/wat
 import type { SubtaskMetrics, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { OperatorChain } from './chain.js';
 import { InputGate, LoopbackLink, SocketLink, type ChannelFrame, type OutboundLink } from './channels.js';
-import type { CheckpointAck, HostToWorker, WorkerConfig, WorkerToHost } from './messages.js';
+import type { CheckpointAck, CheckpointWritePoint, HostToWorker, WorkerConfig, WorkerToHost } from './messages.js';
 import { ExchangeOutput, SideOutputs, SinkOutput, type StageOutput } from './outputs.js';
 import { planJob } from './plan.js';
 import { encodeU32, FrameDecoder, FrameKind } from './wire.js';
@@ -521,7 +521,14 @@ export class WorkerTask {
     if (p.stagesDone === this.stages.length) await this.writeCheckpointPart(p);
   }
 
+  /** Test and drill fault injection: die by SIGKILL at a point of the checkpoint write path. */
+  private crashIf(checkpoint: number, point: CheckpointWritePoint): void {
+    const c = this.cfg.crashPoint;
+    if (c !== undefined && c.checkpoint === checkpoint && c.point === point) process.kill(process.pid, 'SIGKILL');
+  }
+
   private async writeCheckpointPart(p: PendingCheckpoint): Promise<void> {
+    this.crashIf(p.checkpoint, 'before-part-write');
     const t0 = now();
     const numKeys = this.stages.reduce((n, s) => n + s.backend.numKeys, 0);
     const part = writePart(this.cfg.checkpointDir, {
@@ -546,7 +553,9 @@ export class WorkerTask {
       numKeys,
       stateBytes: stats?.bytes ?? 0,
     };
+    this.crashIf(p.checkpoint, 'after-part-write');
     this.host.send({ type: 'checkpoint-ack', ack });
+    this.crashIf(p.checkpoint, 'after-ack');
   }
 
   private measureState(): WorkerMetrics['state'] {
