@@ -39,7 +39,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/renderer/**/*.{ts,vue}'],
+    files: ['src/renderer/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
