@@ -128,4 +128,24 @@ describe('sluice CLI', () => {
     const keys = new Set(rows.map((r) => `${String(r['key'])}|${String(r['windowStart'])}`));
     expect(keys.size).toBe(rows.length);
   }, 120_000);
+
+  it('run: an unbounded job runs until Ctrl-C, then stops cleanly (exit 0, no worker left)', async () => {
+    fs.writeFileSync(
+      path.join(dir, 'unbounded.yaml'),
+      'name: forever\nparallelism: 2\nsource: { type: generator, seed: 1, keys: 100, eventsPerSecond: 5000 }\npipeline: [{ keyBy: key }, { window: { type: tumbling, size: 1s } }, { aggregate: { count: true } }]\ncheckpoint: { interval: 200ms }\nsink: { type: sqlite, path: forever.db, table: results }\n',
+    );
+    const child = spawn(process.execPath, [bin, 'run', 'unbounded.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    await waitFor(() => /pids (\d+), (\d+)/.test(stderr), { timeoutMs: 60_000, message: 'workers started' });
+    const pids = /pids (\d+), (\d+)/.exec(stderr)!.slice(1).map(Number);
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+    expect(stderr).toContain('stopping');
+    for (const pid of pids) expect(fs.existsSync(`/proc/${pid}`)).toBe(false);
+    // What completed checkpoints committed is in the sink.
+    expect(readTable(path.join(dir, 'forever.db'), 'results').length).toBeGreaterThan(0);
+  }, 60_000);
 });

@@ -738,7 +738,14 @@ export class WorkerTask {
     this.host.send({ type: 'final-staged', checkpoint });
   }
 
+  private lastMeasured = 0;
+
   private reportMetrics(): void {
+    // State per key is measured at checkpoints; without checkpoints, every 30 s here.
+    if (this.cfg.spec.checkpoint.interval === null && Date.now() - this.lastMeasured > 30_000) {
+      this.lastMeasured = Date.now();
+      this.measureState();
+    }
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
     const subtasks: SubtaskMetrics[] = this.stages.map((st) => {
