@@ -9,6 +9,11 @@ export interface KeyedTable<V> {
   /** Store `value` (also after mutating a value in place: marks the key changed). */
   set(key: string, value: V): void;
   delete(key: string): void;
+  /**
+   * Marks an existing key changed after its value was mutated in place (cheaper than
+   * `set`: no second map lookup). For a key not in the table, use `set`.
+   */
+  changed(key: string): void;
   readonly size: number;
   entries(): IterableIterator<[string, V]>;
 }

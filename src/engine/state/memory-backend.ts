@@ -36,6 +36,10 @@ class MemoryTable<V> implements KeyedTable<V> {
     this.dirty.add(key);
     this.written?.set(key, this.now());
   }
+  changed(key: string): void {
+    this.dirty.add(key);
+    this.written?.set(key, this.now());
+  }
   delete(key: string): void {
     if (this.map.delete(key)) this.dirty.add(key);
     this.written?.delete(key);

@@ -40,12 +40,16 @@ export function windowAssigner(spec: WindowSpec): WindowAssigner {
   switch (spec.type) {
     case 'tumbling': {
       const { size, offset } = spec;
+      // One window per record: reuse the same object (callers copy start/end out of it).
+      const one = { start: 0, end: 0 };
       return {
         merging: false,
         assign(ts, out) {
-          out.length = 0;
           const start = windowStartWithOffset(ts, offset, size);
-          out.push({ start, end: start + size });
+          one.start = start;
+          one.end = start + size;
+          out.length = 1;
+          out[0] = one;
         },
       };
     }

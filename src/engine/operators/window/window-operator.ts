@@ -125,31 +125,38 @@ export class WindowOperator implements Operator {
   /** Tumbling/sliding: returns false when the record was late for every window. */
   private addAligned(ks: string, key: unknown, rec: Rec, ts: number, wm: number, out: Output): boolean {
     this.assigner.assign(ts, this.assigned);
-    let st = this.table.get(ks);
+    const existing = this.table.get(ks);
+    let st = existing;
     let added = false;
-    for (const w of this.assigned) {
+    const windows = this.assigned;
+    for (let i = 0; i < windows.length; i++) {
+      const w = windows[i]!;
       const maxTs = w.end - 1;
       if (maxTs + this.lateness <= wm) continue;
       added = true;
       if (st === undefined) st = { k: key, w: [] };
       let entry: WindowEntry | undefined;
-      for (const e of st.w) {
-        if (e.s === w.start) {
-          entry = e;
+      const list = st.w;
+      for (let j = 0; j < list.length; j++) {
+        if (list[j]!.s === w.start) {
+          entry = list[j];
           break;
         }
       }
       if (entry === undefined) {
         entry = { s: w.start, e: w.end };
-        st.w.push(entry);
+        list.push(entry);
         if (maxTs > wm) this.timers.register(ks, maxTs);
-        this.timers.register(ks, maxTs + this.lateness);
+        if (this.lateness > 0 || maxTs <= wm) this.timers.register(ks, maxTs + this.lateness);
       }
       entry.a = this.agg.add(entry.a === undefined ? this.agg.create() : entry.a, rec);
       if (maxTs <= wm) this.fire(st, entry, out);
     }
-    if (added) this.table.set(ks, st!);
-    return added;
+    if (!added) return false;
+    // The value was mutated in place: mark it changed (or store it if it is new).
+    if (existing === undefined) this.table.set(ks, st!);
+    else this.table.changed(ks);
+    return true;
   }
 
   /** Sessions: the record's window merges with every live window it overlaps or touches. */
