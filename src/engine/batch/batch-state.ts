@@ -18,6 +18,8 @@ class BatchTable<V> implements KeyedTable<V> {
   delete(key: string): void {
     this.map.delete(key);
   }
+  /** Values are mutated in place and nothing is checkpointed: nothing to track. */
+  changed(): void {}
   get size(): number {
     return this.map.size;
   }
