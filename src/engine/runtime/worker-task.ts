@@ -13,6 +13,7 @@
  * and acknowledges it to the host. Snapshots copy state values (JSON) at the barrier,
  * so later updates cannot leak into the checkpoint.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -23,9 +24,12 @@ import { writePart, readRestore } from '../checkpoint/store.js';
 import type { Sink, SinkWriter } from '../connectors/sink.js';
 import type { Source, SplitReader, SourcePosition } from '../connectors/source.js';
 import { createSink, createSource, deadLetterSinkSpec } from '../connectors/factory.js';
+import { createTestOnlySink } from '../connectors/test-sinks.js';
 import { compileFieldPath } from '../expr/index.js';
 import type { Operator, OperatorCounters } from '../operators/operator.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
+import { SqliteStateBackend } from '../state/sqlite-backend.js';
+import type { StateBackend } from '../state/keyed-state.js';
 import { combinedWatermark, inputWatermarkOf, SplitWatermark } from '../time/watermarks.js';
 import type { SubtaskMetrics, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { OperatorChain } from './chain.js';
@@ -49,7 +53,7 @@ interface Stage {
   readonly chain: OperatorChain;
   readonly operators: Operator[];
   readonly operatorNames: readonly string[];
-  readonly backend: MemoryStateBackend;
+  readonly backend: StateBackend;
   readonly counters: OperatorCounters;
   readonly sides: SideOutputs;
   output: StageOutput;
@@ -137,7 +141,7 @@ export class WorkerTask {
     const numStages = plan.stages.length;
     const restoreStarted = now();
 
-    this.sinks = [createSink(spec.sink, spec.guarantee, spec.specDir)];
+    this.sinks = [this.cfg.testOnlySink !== undefined ? createTestOnlySink(this.cfg.testOnlySink, spec.sink, spec.specDir) : createSink(spec.sink, spec.guarantee, spec.specDir)];
     const sideSinks = new Map<string, Sink>();
     for (const [name, s] of Object.entries(spec.sideOutputs)) sideSinks.set(name, createSink(s, spec.guarantee, spec.specDir));
     const deadLetterName = 'dead-letter';
@@ -145,7 +149,10 @@ export class WorkerTask {
     this.sinks.push(...sideSinks.values());
 
     for (const sp of plan.stages) {
-      const backend = new MemoryStateBackend(spec.maxParallelism, spec.state.ttl);
+      const backend: StateBackend =
+        spec.state.backend === 'sqlite'
+          ? new SqliteStateBackend(spec.maxParallelism, spec.state.ttl, Date.now, undefined, this.workingStateDir())
+          : new MemoryStateBackend(spec.maxParallelism, spec.state.ttl);
       const counters: OperatorCounters = { numLateRecordsDropped: 0, numLateRecordsToSideOutput: 0 };
       const sideWriters = new Map<string, SinkWriter>();
       for (const [name, sink] of sideSinks) {
@@ -189,9 +196,9 @@ export class WorkerTask {
     let restoreBytes = 0;
     if (this.cfg.restore !== null) {
       const data = readRestore(this.cfg.restoreDir ?? this.cfg.checkpointDir, this.cfg.restore, this.keyGroups);
-      const byStage = new Map<string, MemoryStateBackend>();
+      const byStage = new Map<string, StateBackend>();
       for (const st of this.stages) for (const op of st.operators) byStage.set(op.id, st.backend);
-      const routed = new Map<MemoryStateBackend, StateEntry[]>();
+      const routed = new Map<StateBackend, StateEntry[]>();
       for (const e of data.entries) {
         const opId = e.operator.slice(0, e.operator.indexOf('/'));
         const backend = byStage.get(opId);
@@ -229,6 +236,13 @@ export class WorkerTask {
   }
 
   private restoreInfo = { restoredKeys: 0, restoreMs: 0, restoreBytes: 0 };
+
+  /** SQLite-resident working state lives beside the job's checkpoints (removed with them). */
+  private workingStateDir(): string {
+    const dir = path.join(path.dirname(this.cfg.checkpointDir), 'working');
+    fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  }
 
   private socketPath(worker: number): string {
     return path.join(this.cfg.socketDir, `w${worker}.sock`);
@@ -332,7 +346,20 @@ export class WorkerTask {
       case 'trigger-checkpoint':
         this.pendingTrigger = { checkpoint: msg.checkpoint, full: msg.full };
         break;
-      case 'checkpoint-complete':
+      case 'checkpoint-complete': {
+        // Hook for sources that report completed positions outside (Kafka: group offsets for lag monitoring).
+        const done = this.pending.get(msg.checkpoint);
+        const listener = this.source as Source & { notifyCheckpointComplete?: (id: number, positions: Record<string, SourcePosition>) => Promise<void> };
+        if (done !== undefined && listener?.notifyCheckpointComplete !== undefined) {
+          const positions: Record<string, SourcePosition> = {};
+          for (const [id, pos] of Object.entries(done.positions)) positions[id] = stripWatermark(pos);
+          void listener.notifyCheckpointComplete(msg.checkpoint, positions).catch((e: unknown) => {
+            process.stderr.write(`checkpoint ${msg.checkpoint}: source could not publish its positions: ${e instanceof Error ? e.message : String(e)}\n`);
+          });
+        }
+        this.pending.delete(msg.checkpoint);
+        break;
+      }
       case 'checkpoint-aborted':
         this.pending.delete(msg.checkpoint);
         break;
@@ -838,6 +865,7 @@ export class WorkerTask {
     for (const s of this.splits) await s.reader.close();
     for (const w of this.sinkWriters) await w.close();
     await this.source?.close?.();
+    for (const st of this.stages) st.backend.close();
   }
 }
 

@@ -1,3 +1,6 @@
+import type { StateEntry } from '../checkpoint/types.js';
+import type { StateStats } from './memory-backend.js';
+
 /**
  * Keyed state the runtime owns and operators use. A table maps key strings to JSON
  * values; the backend tracks which keys changed since the last snapshot so a checkpoint
@@ -21,4 +24,24 @@ export interface KeyedTable<V> {
 export interface KeyedStateBackend {
   /** The table `name` of the calling operator; created on first use. */
   table<V>(name: string, opts?: { ttlMs?: number | null }): KeyedTable<V>;
+}
+
+/**
+ * A worker stage's working state: operators' tables, change tracking for incremental
+ * checkpoints, restore, measurement and TTL cleanup. Two implementations: in memory
+ * (`state.backend: memory`) and SQLite-resident for state larger than memory
+ * (`state.backend: sqlite`).
+ */
+export interface StateBackend {
+  forOperator(operatorId: string): KeyedStateBackend;
+  readonly numKeys: number;
+  /** Drops entries past their TTL; returns how many. */
+  expire(): number;
+  /** Changed entries since the previous snapshot (or all, when `full`); clears the change sets. */
+  snapshot(full: boolean): { readonly entries: StateEntry[]; readonly full: boolean };
+  /** Loads restored entries as already checkpointed. Returns how many were loaded. */
+  load(entries: Iterable<StateEntry>): number;
+  measure(topN?: number): StateStats;
+  lookup(key: string): Record<string, unknown>;
+  close(): void;
 }

@@ -7,7 +7,7 @@
  */
 import { keyGroupForKey } from '../core/keygroups.js';
 import type { StateEntry } from '../checkpoint/types.js';
-import type { KeyedStateBackend, KeyedTable } from './keyed-state.js';
+import type { KeyedStateBackend, KeyedTable, StateBackend } from './keyed-state.js';
 
 class MemoryTable<V> implements KeyedTable<V> {
   readonly map = new Map<string, V>();
@@ -83,12 +83,62 @@ export interface StateStats {
   readonly sizeHistogram: Record<number, number>;
 }
 
+/** Accumulates state statistics entry by entry (shared by the state backends). */
+export class StateMeasurer {
+  private readonly bytesPerOperator: Record<string, number> = {};
+  private readonly bytesPerKeyGroup: Record<number, number> = {};
+  private readonly sizeHistogram: Record<number, number> = {};
+  private top: KeyStat[] = [];
+  private minTop = 0;
+  private numKeys = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly maxParallelism: number,
+    private readonly topN: number,
+  ) {}
+
+  /** One entry of `bytes` (key plus JSON value length). */
+  add(operator: string, key: string, bytes: number): void {
+    const b = bytes;
+    this.numKeys++;
+    this.bytes += b;
+    this.bytesPerOperator[operator] = (this.bytesPerOperator[operator] ?? 0) + b;
+    const kg = keyGroupForKey(key, this.maxParallelism);
+    this.bytesPerKeyGroup[kg] = (this.bytesPerKeyGroup[kg] ?? 0) + b;
+    const bucket = 2 ** Math.ceil(Math.log2(Math.max(b, 1)));
+    this.sizeHistogram[bucket] = (this.sizeHistogram[bucket] ?? 0) + 1;
+    if (this.top.length < this.topN || b > this.minTop) {
+      this.top.push({ operator, key, bytes: b });
+      if (this.top.length > this.topN * 4) this.trim();
+    }
+  }
+
+  private trim(): void {
+    this.top.sort((a, c) => c.bytes - a.bytes);
+    if (this.top.length > this.topN) this.top.length = this.topN;
+    this.minTop = this.top.length === this.topN ? this.top[this.topN - 1]!.bytes : 0;
+  }
+
+  result(): StateStats {
+    this.trim();
+    return {
+      numKeys: this.numKeys,
+      bytes: this.bytes,
+      bytesPerOperator: this.bytesPerOperator,
+      bytesPerKeyGroup: this.bytesPerKeyGroup,
+      topKeys: this.top,
+      sizeHistogram: this.sizeHistogram,
+    };
+  }
+}
+
 export interface Snapshot {
   readonly entries: StateEntry[];
   readonly full: boolean;
 }
 
-export class MemoryStateBackend {
+export class MemoryStateBackend implements StateBackend {
   private readonly tables = new Map<string, MemoryTable<unknown>>();
   private lastStats: StateStats | null = null;
 
@@ -145,39 +195,9 @@ export class MemoryStateBackend {
 
   /** Walks all state and measures it (JSON bytes per entry). O(state); call at checkpoint time. */
   measure(topN = 20): StateStats {
-    const mp = this.maxParallelism;
-    const bytesPerOperator: Record<string, number> = {};
-    const bytesPerKeyGroup: Record<number, number> = {};
-    const sizeHistogram: Record<number, number> = {};
-    const top: KeyStat[] = [];
-    let numKeys = 0;
-    let bytes = 0;
-    let minTop = 0;
-    for (const t of this.tables.values()) {
-      let opBytes = 0;
-      for (const [key, value] of t.map) {
-        const b = key.length + (JSON.stringify(value)?.length ?? 0);
-        numKeys++;
-        bytes += b;
-        opBytes += b;
-        const kg = keyGroupForKey(key, mp);
-        bytesPerKeyGroup[kg] = (bytesPerKeyGroup[kg] ?? 0) + b;
-        const bucket = 2 ** Math.ceil(Math.log2(Math.max(b, 1)));
-        sizeHistogram[bucket] = (sizeHistogram[bucket] ?? 0) + 1;
-        if (top.length < topN || b > minTop) {
-          top.push({ operator: t.qualifiedName, key, bytes: b });
-          if (top.length > topN * 4) {
-            top.sort((a, c) => c.bytes - a.bytes);
-            top.length = topN;
-            minTop = top[topN - 1]!.bytes;
-          }
-        }
-      }
-      bytesPerOperator[t.qualifiedName] = opBytes;
-    }
-    top.sort((a, c) => c.bytes - a.bytes);
-    if (top.length > topN) top.length = topN;
-    this.lastStats = { numKeys, bytes, bytesPerOperator, bytesPerKeyGroup, topKeys: top, sizeHistogram };
+    const m = new StateMeasurer(this.maxParallelism, topN);
+    for (const t of this.tables.values()) for (const [key, value] of t.map) m.add(t.qualifiedName, key, key.length + (JSON.stringify(value)?.length ?? 0));
+    this.lastStats = m.result();
     return this.lastStats;
   }
 
@@ -200,6 +220,10 @@ export class MemoryStateBackend {
       n++;
     }
     return n;
+  }
+
+  close(): void {
+    this.tables.clear();
   }
 
   /** One key's state in every table (the console's "look up one key"). */
