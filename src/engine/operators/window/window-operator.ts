@@ -50,6 +50,12 @@ export class WindowOperator implements Operator {
   private readonly lateOutput: string | null;
   private readonly processingTime: boolean;
   private readonly timers = new TimerHeap();
+  /**
+   * Tumbling and sliding windows end at the same times for every key, so instead of a
+   * timer per (key, window) there is one per distinct time, and firing walks the keys.
+   * Session windows end per key and keep per-key timers.
+   */
+  private readonly aligned: boolean;
   private readonly assigned: TimeWindow[] = [];
 
   constructor(
@@ -63,6 +69,11 @@ export class WindowOperator implements Operator {
     this.lateness = this.processingTime ? 0 : window.allowedLateness;
     this.purge = window.purgeOnFire;
     this.lateOutput = window.lateOutput;
+    this.aligned = !this.assigner.merging;
+  }
+
+  private timer(ks: string, time: number): void {
+    this.timers.register(this.aligned ? ALL_KEYS : ks, time);
   }
 
   open(ctx: OperatorContext): void {
@@ -74,8 +85,8 @@ export class WindowOperator implements Operator {
     this.timers.clear();
     for (const [ks, st] of this.table.entries()) {
       for (const w of st.w) {
-        if (!w.f) this.timers.register(ks, w.e - 1);
-        this.timers.register(ks, w.e - 1 + this.lateness);
+        if (!w.f) this.timer(ks, w.e - 1);
+        this.timer(ks, w.e - 1 + this.lateness);
       }
     }
   }
@@ -146,8 +157,8 @@ export class WindowOperator implements Operator {
       if (entry === undefined) {
         entry = { s: w.start, e: w.end };
         list.push(entry);
-        if (maxTs > wm) this.timers.register(ks, maxTs);
-        if (this.lateness > 0 || maxTs <= wm) this.timers.register(ks, maxTs + this.lateness);
+        if (maxTs > wm) this.timer(ks, maxTs);
+        if (this.lateness > 0 || maxTs <= wm) this.timer(ks, maxTs + this.lateness);
       }
       entry.a = this.agg.add(entry.a === undefined ? this.agg.create() : entry.a, rec);
       if (maxTs <= wm) this.fire(st, entry, out);
@@ -183,8 +194,8 @@ export class WindowOperator implements Operator {
     entry.a = this.agg.add(acc === undefined ? this.agg.create() : acc, rec);
     kept.push(entry);
     st.w = kept;
-    if (maxTs > wm) this.timers.register(ks, maxTs);
-    this.timers.register(ks, maxTs + this.lateness);
+    if (maxTs > wm) this.timer(ks, maxTs);
+    this.timer(ks, maxTs + this.lateness);
     if (maxTs <= wm) this.fire(st, entry, out);
     this.table.set(ks, st);
     return true;
@@ -206,6 +217,10 @@ export class WindowOperator implements Operator {
   }
 
   private fireUpTo(time: number, out: Output): void {
+    if (this.aligned) {
+      this.fireAlignedUpTo(time, out);
+      return;
+    }
     this.timers.popUpTo(time, (t, ks) => {
       const st = this.table.get(ks);
       if (st === undefined) return;
@@ -226,4 +241,40 @@ export class WindowOperator implements Operator {
       else this.table.set(ks, st);
     });
   }
+
+  /**
+   * Every due time up to `time` at once: per key, fire the windows whose end − 1 ≤ time
+   * (in end order) that have not fired on time, then drop those past their cleanup time —
+   * what firing each due time in turn would do.
+   */
+  private fireAlignedUpTo(time: number, out: Output): void {
+    let due = false;
+    this.timers.popUpTo(time, () => {
+      due = true;
+    });
+    if (!due) return;
+    const emptied: string[] = [];
+    for (const [ks, st] of this.table.entries()) {
+      let changed = false;
+      if (st.w.length > 1) st.w.sort((a, b) => a.e - b.e);
+      for (const e of st.w) {
+        if (e.e - 1 <= time && !e.f) {
+          this.fire(st, e, out);
+          changed = true;
+        }
+      }
+      const live = st.w.filter((e) => e.e - 1 + this.lateness > time);
+      if (live.length !== st.w.length) {
+        st.w = live;
+        changed = true;
+      }
+      if (!changed) continue;
+      if (st.w.length === 0) emptied.push(ks);
+      else this.table.set(ks, st);
+    }
+    for (const ks of emptied) this.table.delete(ks);
+  }
 }
+
+/** The timer key of aligned windows: one timer per time for all keys. */
+const ALL_KEYS = '\u0000all';
