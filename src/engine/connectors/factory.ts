@@ -13,6 +13,8 @@ import { SqliteSource } from './sqlite-source.js';
 import { LogSink, LogSource } from './log/index.js';
 import { FileSink } from './file-sink.js';
 import { SqliteSink } from './sqlite-sink.js';
+import { KafkaSource } from './kafka/kafka-source.js';
+import { KafkaSink } from './kafka/kafka-sink.js';
 
 export class UnsupportedConnectorError extends Error {}
 
@@ -37,7 +39,16 @@ export function createSource(spec: SourceSpec, specDir: string): Source {
     case 'log':
       return new LogSource({ path: abs(spec.path), topic: spec.topic, startFrom: spec.startFrom, bounded: spec.bounded });
     case 'kafka':
-      throw new UnsupportedConnectorError('source type "kafka" is not available yet: the Kafka connector is not built (see README, "Not supported yet")');
+      return new KafkaSource({
+        brokers: spec.brokers,
+        topics: spec.topics,
+        groupId: spec.groupId,
+        startFrom: spec.startFrom,
+        isolation: spec.isolation,
+        ssl: spec.ssl,
+        sasl: spec.sasl,
+        bounded: spec.bounded,
+      });
   }
 }
 
@@ -60,6 +71,9 @@ export function guaranteeProblem(spec: SinkSpec, guarantee: DeliveryGuarantee): 
   if (spec.type === 'sqlite') {
     return `sqlite sink mode "insert" writes rows directly and duplicates them on replay after a failure: use mode "transactional" (two-phase commit) or "upsert" (idempotent), or set guarantee: at-least-once`;
   }
+  if (spec.type === 'kafka') {
+    return 'the kafka sink is at-least-once (a replay after a failure produces records again); transactional exactly-once Kafka output is not built yet: set guarantee: at-least-once';
+  }
   return `sink type "${spec.type}" cannot give exactly-once`;
 }
 
@@ -75,7 +89,7 @@ export function createSink(spec: SinkSpec, guarantee: DeliveryGuarantee, specDir
     case 'log':
       return new LogSink({ path: abs(spec.path), topic: spec.topic, partitions: spec.partitions, keyField: 'key', guarantee });
     case 'kafka':
-      throw new UnsupportedConnectorError('sink type "kafka" is not available yet: the Kafka connector is not built (see README, "Not supported yet")');
+      return new KafkaSink({ brokers: spec.brokers, topic: spec.topic, ssl: spec.ssl, sasl: spec.sasl, keyField: spec.keyField, headers: spec.headers ?? {}, partitioner: spec.partitioner ?? 'default' });
   }
 }
 

@@ -183,6 +183,9 @@ export function normaliseSink(s: SinkDocument, specDir: string): SinkSpec {
         ssl: s.ssl ?? false,
         sasl: s.sasl ? { ...s.sasl } : null,
         keyField: s.keyField ?? null,
+        // Present only when given, so specs written before these fields normalise as before.
+        ...(s.headers ? { headers: { ...s.headers } } : {}),
+        ...(s.partitioner ? { partitioner: s.partitioner } : {}),
       };
   }
 }

@@ -294,6 +294,8 @@ export const sinkSchema = z.discriminatedUnion('type', [
     ssl: z.boolean().optional(),
     sasl: saslSchema.nullable().optional(),
     keyField: nonEmpty.nullable().optional(),
+    headers: z.record(nonEmpty, nonEmpty).optional().meta({ description: 'header name → field path of the record (strings as is, other values as JSON)' }),
+    partitioner: z.enum(['default', 'legacy', 'round-robin']).optional().meta({ description: 'default: murmur2 of the key (Java-compatible); round-robin ignores keys' }),
   }),
 ]).meta({ id: 'Sink' });
 

@@ -132,7 +132,18 @@ export type SinkSpec =
   | { type: 'file'; path: string; format: 'jsonl' | 'csv' }
   | { type: 'sqlite'; path: string; table: string; mode: 'transactional' | 'upsert' | 'insert' /* transactional */; key: string[] | null }
   | { type: 'log'; path: string; topic: string; partitions: number /* 1 */ }
-  | { type: 'kafka'; brokers: string[]; topic: string; ssl: boolean; sasl: SaslSpec | null; keyField: string | null };
+  | {
+      type: 'kafka';
+      brokers: string[];
+      topic: string;
+      ssl: boolean;
+      sasl: SaslSpec | null;
+      keyField: string | null;
+      /** absent = none: header name → field path */
+      headers?: Record<string, string>;
+      /** absent = default (murmur2 of the key) */
+      partitioner?: 'default' | 'legacy' | 'round-robin';
+    };
 
 export type RestartSpec =
   | { strategy: 'none' }

@@ -1,0 +1,540 @@
+/**
+ * Sluice's Kafka client: the one place that talks to kafkajs. The explorer, the source,
+ * the sink and the CLI use this interface only, so the library can be swapped.
+ *
+ * Offsets are plain numbers (int64 offsets of a local cluster stay far below 2^53).
+ */
+import { AssignerProtocol, Kafka, logLevel, type Admin, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, parseBrokers, type KafkaConnectionConfig } from './config.js';
+import { describeKafkaError, isRetriableFetchError, KafkaError, rootCause, withDeadline } from './errors.js';
+import { createRawCluster, READ_COMMITTED, READ_UNCOMMITTED, type RawCluster, type RawMessage } from './kafkajs-internals.js';
+
+// kafkajs prints a warning about its v2 partitioner change on every producer.
+process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
+
+export interface KafkaRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Record timestamp (create or log-append time), ms. */
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface TopicPartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+export interface FetchedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  /** Data records, aborted-transaction records and control records removed (read_committed). */
+  readonly records: KafkaRecord[];
+  /** Where the next fetch starts: after the last record batch returned, control batches included. */
+  readonly nextOffset: number;
+  readonly highWatermark: number;
+  readonly lastStableOffset: number;
+}
+
+export interface PartitionInfo {
+  readonly partition: number;
+  readonly leader: number;
+  readonly replicas: number[];
+  readonly isr: number[];
+  readonly offlineReplicas: number[];
+}
+
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  readonly clientHost: string;
+  /** topic → partitions, decoded from the consumer protocol; {} when not a consumer group. */
+  readonly assignment: Record<string, number[]>;
+}
+
+export interface GroupDescription {
+  readonly groupId: string;
+  /** Stable, Empty, PreparingRebalance, CompletingRebalance, Dead, … */
+  readonly state: string;
+  readonly protocolType: string;
+  readonly protocol: string;
+  readonly members: GroupMember[];
+}
+
+export interface ProducedRecord {
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer | null;
+  readonly partition?: number;
+  readonly headers?: Record<string, string>;
+  readonly timestamp?: number;
+}
+
+export interface KafkaTransaction {
+  send(topic: string, records: ProducedRecord[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export interface KafkaProducerHandle {
+  send(topic: string, records: ProducedRecord[]): Promise<TopicPartitionOffset[]>;
+  /** A transactional producer only: begins a transaction (the first one fences older producers with the same id). */
+  transaction(): Promise<KafkaTransaction>;
+  close(): Promise<void>;
+}
+
+export interface FetchOptions {
+  readonly isolation?: 'read_committed' | 'read_uncommitted';
+  /** How long the broker may wait for data (default 100 ms). */
+  readonly maxWaitMs?: number;
+  readonly maxBytesPerPartition?: number;
+  /** Retries after metadata / leader / connection errors (default 4; 0 for callers that retry themselves). */
+  readonly retries?: number;
+}
+
+export interface ProducerOptions {
+  readonly transactionalId?: string;
+  /** ms, default 60000 */
+  readonly transactionTimeoutMs?: number;
+  /** 'default' = murmur2 of the key (Java-compatible), 'legacy' = kafkajs 1.x, 'round-robin' */
+  readonly partitioner?: 'default' | 'legacy' | 'round-robin';
+}
+
+export function kafkajsConfig(cfg: KafkaConnectionConfig): KafkaConfig {
+  const brokers = parseBrokers(cfg.brokers);
+  const out: KafkaConfig = {
+    clientId: cfg.clientId ?? 'sluice',
+    brokers,
+    connectionTimeout: cfg.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    authenticationTimeout: cfg.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    requestTimeout: cfg.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    retry: { retries: cfg.retries ?? 3, initialRetryTime: 100, maxRetryTime: 2_000 },
+    logLevel: logLevel.NOTHING,
+  };
+  if (cfg.ssl !== undefined && cfg.ssl !== false) out.ssl = cfg.ssl === true ? true : { ...cfg.ssl };
+  if (cfg.sasl) out.sasl = { mechanism: cfg.sasl.mechanism, username: cfg.sasl.username, password: cfg.sasl.password } as SASLOptions;
+  return out;
+}
+
+const num = (s: string | number): number => Number(s);
+
+function headersOf(h: RawMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === undefined) continue;
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    if (last !== undefined) out[k] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
+  }
+  return out;
+}
+
+/** Removes records of aborted transactions (the same rule as kafkajs's consumer and the Java client). */
+function dropAborted(messages: RawMessage[], aborted: { producerId: string; firstOffset: string }[]): RawMessage[] {
+  if (aborted.length === 0) return messages;
+  const remaining = [...aborted].sort((a, b) => num(a.firstOffset) - num(b.firstOffset));
+  const open = new Set<string>();
+  return messages.filter((m) => {
+    while (remaining.length > 0 && num(m.offset) >= num(remaining[0]!.firstOffset)) open.add(remaining.shift()!.producerId);
+    const pid = m.batchContext.producerId;
+    if (m.isControlRecord) {
+      open.delete(pid);
+      return false;
+    }
+    return !(open.has(pid) && m.batchContext.inTransaction);
+  });
+}
+
+export class KafkaClient {
+  private readonly kafka: Kafka;
+  private admin: Admin | null = null;
+  private raw: RawCluster | null = null;
+  private rawIsolation: number | null = null;
+  private metadataStale = false;
+  private readonly producers = new Set<KafkaProducerHandle>();
+  readonly brokers: string[];
+  private readonly what: string;
+
+  constructor(readonly config: KafkaConnectionConfig) {
+    this.brokers = parseBrokers(config.brokers);
+    this.kafka = new Kafka(kafkajsConfig(config));
+    this.what = `Kafka at ${this.brokers.join(',')}`;
+  }
+
+  private timeoutMs(): number {
+    return (this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) + (this.config.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS) * 2;
+  }
+
+  /** Runs one admin call with a deadline, turning failures into a KafkaError that says what failed. */
+  private async call<T>(what: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+    try {
+      return await this.callOnce(what, fn);
+    } catch (e) {
+      // kafkajs's admin refreshes metadata for every topic it ever looked at; one deleted
+      // since (by anyone) fails each refresh with UNKNOWN_TOPIC_OR_PARTITION. A fresh admin
+      // only asks for the topics of this call, so a second failure is a real unknown topic.
+      if (!(e instanceof KafkaError && e.kind === 'unknown-topic') || this.admin === null) throw e;
+      const stale = this.admin;
+      this.admin = null;
+      await stale.disconnect().catch(() => undefined);
+      return this.callOnce(what, fn);
+    }
+  }
+
+  private async callOnce<T>(what: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
+    try {
+      return await withDeadline(
+        (async () => {
+          const admin = await this.ensureAdmin();
+          return fn(admin);
+        })(),
+        this.timeoutMs() * 2,
+        `${what} on ${this.what}`,
+      );
+    } catch (e) {
+      throw describeKafkaError(e, `${what} on ${this.what}`);
+    }
+  }
+
+  private async ensureAdmin(): Promise<Admin> {
+    if (this.admin !== null) return this.admin;
+    const admin = this.kafka.admin({ retry: { retries: this.config.retries ?? 3 } });
+    try {
+      await admin.connect();
+    } catch (e) {
+      await admin.disconnect().catch(() => undefined);
+      throw e;
+    }
+    this.admin = admin;
+    return admin;
+  }
+
+  /** The raw (group-less) cluster used for fetches, offset commits and ListOffsets. */
+  async rawCluster(isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<RawCluster> {
+    const level = isolation === 'read_committed' ? READ_COMMITTED : READ_UNCOMMITTED;
+    if (this.raw !== null && this.rawIsolation === level) return this.raw;
+    if (this.raw !== null) await this.raw.disconnect().catch(() => undefined);
+    const cfg = kafkajsConfig(this.config);
+    this.raw = createRawCluster({
+      brokers: this.brokers,
+      clientId: cfg.clientId ?? 'sluice',
+      ssl: cfg.ssl,
+      sasl: cfg.sasl,
+      connectionTimeout: cfg.connectionTimeout ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+      requestTimeout: cfg.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      retry: { retries: this.config.retries ?? 3, initialRetryTime: 100, maxRetryTime: 2_000 },
+      isolationLevel: level,
+      logLevel: logLevel.NOTHING,
+      logCreator: () => () => undefined,
+    });
+    this.rawIsolation = level;
+    await this.raw.connect();
+    return this.raw;
+  }
+
+  /** Connects (bootstrap + metadata) within the timeouts; a clear KafkaError otherwise. */
+  async connect(): Promise<void> {
+    await this.call('connect', async (admin) => {
+      await admin.describeCluster();
+    });
+  }
+
+  async describeCluster(): Promise<{ clusterId: string; controller: number | null; brokers: { nodeId: number; host: string; port: number }[] }> {
+    return this.call('describe cluster', async (admin) => {
+      const c = await admin.describeCluster();
+      return { clusterId: c.clusterId, controller: c.controller, brokers: c.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) };
+    });
+  }
+
+  async listTopics(): Promise<string[]> {
+    return this.call('list topics', (admin) => admin.listTopics());
+  }
+
+  async topicMetadata(topics: string[]): Promise<{ name: string; partitions: PartitionInfo[] }[]> {
+    return this.call(`describe topics ${topics.join(',')}`, async (admin) => {
+      const md = await admin.fetchTopicMetadata({ topics });
+      return md.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions
+          .map((p) => ({ partition: p.partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr], offlineReplicas: [...(p.offlineReplicas ?? [])] }))
+          .sort((a, b) => a.partition - b.partition),
+      }));
+    });
+  }
+
+  /** Earliest and latest (high watermark) offset per partition. */
+  async topicOffsets(topic: string): Promise<{ partition: number; low: number; high: number }[]> {
+    return this.call(`fetch offsets of topic ${topic}`, async (admin) => {
+      const offs = await admin.fetchTopicOffsets(topic);
+      return offs.map((o) => ({ partition: o.partition, low: num(o.low), high: num(o.high) })).sort((a, b) => a.partition - b.partition);
+    });
+  }
+
+  /** Per partition, the earliest offset whose timestamp ≥ `ts` (the high watermark when none). */
+  async offsetsForTimestamp(topic: string, ts: number): Promise<{ partition: number; offset: number }[]> {
+    return this.call(`fetch offsets of topic ${topic} at ${new Date(ts).toISOString()}`, async (admin) => {
+      const offs = await admin.fetchTopicOffsetsByTimestamp(topic, ts);
+      return offs.map((o) => ({ partition: o.partition, offset: num(o.offset) })).sort((a, b) => a.partition - b.partition);
+    });
+  }
+
+  async createTopic(name: string, partitions: number, replicationFactor = 1, configs: Record<string, string> = {}): Promise<void> {
+    await this.call(`create topic ${name}`, async (admin) => {
+      const created = await admin.createTopics({
+        waitForLeaders: true,
+        timeout: this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        topics: [{ topic: name, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }],
+      });
+      if (!created) throw new KafkaError('invalid', `topic ${name} already exists`);
+    });
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.call(`delete topic ${name}`, (admin) => admin.deleteTopics({ topics: [name], timeout: this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS }));
+  }
+
+  async listGroups(): Promise<{ groupId: string; protocolType: string }[]> {
+    return this.call('list consumer groups', async (admin) => (await admin.listGroups()).groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType })));
+  }
+
+  async describeGroup(groupId: string): Promise<GroupDescription> {
+    return this.call(`describe group ${groupId}`, async (admin) => {
+      const g = (await admin.describeGroups([groupId])).groups[0];
+      if (g === undefined) throw new KafkaError('other', `group ${groupId} not returned`);
+      return {
+        groupId,
+        state: g.state,
+        protocolType: g.protocolType,
+        protocol: g.protocol,
+        members: g.members.map((m) => {
+          let assignment: Record<string, number[]> = {};
+          if (g.protocolType === 'consumer' && m.memberAssignment.length > 0) {
+            try {
+              assignment = AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {};
+            } catch {
+              assignment = {};
+            }
+          }
+          return { memberId: m.memberId, clientId: m.clientId, clientHost: m.clientHost, assignment };
+        }),
+      };
+    });
+  }
+
+  /** Committed offsets of a group, for every topic it has committed to (−1 = none). */
+  async groupOffsets(groupId: string, topics?: string[]): Promise<TopicPartitionOffset[]> {
+    return this.call(`fetch committed offsets of group ${groupId}`, async (admin) => {
+      const res = await admin.fetchOffsets(topics === undefined ? { groupId } : { groupId, topics });
+      return res.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: num(p.offset) })));
+    });
+  }
+
+  /**
+   * Commits offsets for a group without joining it (OffsetCommit with generation −1 and no
+   * member id, as a Java consumer using `assign()` does). Kafka accepts this only while the
+   * group has no active members.
+   */
+  async commitGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    if (offsets.length === 0) return;
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const o of offsets) {
+      let l = byTopic.get(o.topic);
+      if (l === undefined) byTopic.set(o.topic, (l = []));
+      l.push({ partition: o.partition, offset: String(o.offset) });
+    }
+    try {
+      await withDeadline(
+        (async () => {
+          const raw = await this.rawCluster(this.rawIsolation === READ_UNCOMMITTED ? 'read_uncommitted' : 'read_committed');
+          const coordinator = await raw.findGroupCoordinator({ groupId });
+          await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) });
+        })(),
+        this.timeoutMs() * 2,
+        `commit offsets of group ${groupId}`,
+      );
+    } catch (e) {
+      throw describeKafkaError(e, `commit offsets of group ${groupId} on ${this.what}`);
+    }
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    await this.call(`delete group ${groupId}`, (admin) => admin.deleteGroups([groupId]));
+  }
+
+  /**
+   * One Fetch per partition leader, without group membership (our `assign()`): returns what
+   * the brokers hold from each requested offset (up to `maxBytesPerPartition`), waiting at
+   * most `maxWaitMs` for data. Errors are thrown as they come (the caller decides to retry).
+   */
+  async fetch(requests: TopicPartitionOffset[], opts: FetchOptions = {}): Promise<FetchedPartition[]> {
+    const attempts = (opts.retries ?? 4) + 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.fetchOnce(requests, opts);
+      } catch (e) {
+        const metadataRace = isRetriableFetchError(e) || (rootCause(e) as { type?: string })?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+        if (attempt >= attempts || !metadataRace) throw describeKafkaError(e, `fetch ${requests.map((r) => `${r.topic}/${r.partition}@${r.offset}`).join(',')} from ${this.what}`);
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+        this.metadataStale = true;
+      }
+    }
+  }
+
+  private async fetchOnce(requests: TopicPartitionOffset[], opts: FetchOptions): Promise<FetchedPartition[]> {
+    const isolation = opts.isolation ?? 'read_committed';
+    const raw = await this.rawCluster(isolation);
+    const topics = [...new Set(requests.map((r) => r.topic))];
+    if (!topics.every((t) => raw.targetTopics.has(t)) || this.metadataStale) {
+      // Only the topics we read now: a topic deleted since would fail every metadata refresh.
+      raw.targetTopics = new Set(topics);
+      await raw.refreshMetadata();
+      this.metadataStale = false;
+    }
+    const perLeader = new Map<string, TopicPartitionOffset[]>();
+    for (const t of topics) {
+      const mine = requests.filter((r) => r.topic === t);
+      const leaders = raw.findLeaderForPartitions(t, mine.map((r) => r.partition));
+      const found = new Set<number>();
+      for (const [node, parts] of Object.entries(leaders)) {
+        let l = perLeader.get(node);
+        if (l === undefined) perLeader.set(node, (l = []));
+        for (const p of parts) {
+          found.add(p);
+          l.push(mine.find((r) => r.partition === p)!);
+        }
+      }
+      const missing = mine.filter((r) => !found.has(r.partition));
+      if (missing.length > 0) throw new KafkaError('unknown-topic', `topic ${t} has no partition ${missing.map((m) => m.partition).join(',')} (or no metadata for it)`);
+    }
+    const maxBytes = opts.maxBytesPerPartition ?? 1024 * 1024;
+    const results = await Promise.all(
+      [...perLeader].map(async ([node, reqs]) => {
+        const broker = await raw.findBroker({ nodeId: node });
+        const byTopic = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
+        for (const r of reqs) {
+          let l = byTopic.get(r.topic);
+          if (l === undefined) byTopic.set(r.topic, (l = []));
+          l.push({ partition: r.partition, fetchOffset: String(r.offset), maxBytes });
+        }
+        const res = await broker.fetch({
+          isolationLevel: isolation === 'read_committed' ? READ_COMMITTED : READ_UNCOMMITTED,
+          maxWaitTime: opts.maxWaitMs ?? 100,
+          minBytes: 1,
+          maxBytes: maxBytes * reqs.length,
+          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        });
+        const out: FetchedPartition[] = [];
+        for (const t of res.responses) {
+          for (const p of t.partitions) {
+            const req = reqs.find((r) => r.topic === t.topicName && r.partition === p.partition);
+            if (req === undefined) continue;
+            out.push(toFetched(t.topicName, req.offset, p));
+          }
+        }
+        return out;
+      }),
+    );
+    return results.flat();
+  }
+
+  async producer(opts: ProducerOptions = {}): Promise<KafkaProducerHandle> {
+    const { Partitioners } = await import('kafkajs');
+    const createPartitioner =
+      opts.partitioner === 'legacy'
+        ? Partitioners.LegacyPartitioner
+        : opts.partitioner === 'round-robin'
+          ? roundRobinPartitioner
+          : Partitioners.DefaultPartitioner;
+    const transactional = opts.transactionalId !== undefined;
+    const p: Producer = this.kafka.producer({
+      createPartitioner,
+      allowAutoTopicCreation: false,
+      ...(transactional ? { transactionalId: opts.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: opts.transactionTimeoutMs ?? 60_000 } : {}),
+    });
+    try {
+      await withDeadline(p.connect(), this.timeoutMs(), `connect producer to ${this.what}`);
+    } catch (e) {
+      await p.disconnect().catch(() => undefined);
+      throw describeKafkaError(e, `connect producer to ${this.what}`);
+    }
+    const toMessages = (records: ProducedRecord[]) =>
+      records.map((r) => ({
+        key: r.key ?? null,
+        value: r.value,
+        ...(r.partition !== undefined ? { partition: r.partition } : {}),
+        ...(r.headers !== undefined ? { headers: r.headers } : {}),
+        ...(r.timestamp !== undefined ? { timestamp: String(r.timestamp) } : {}),
+      }));
+    const handle: KafkaProducerHandle = {
+      send: async (topic, records) => {
+        const res = await p.send({ topic, acks: -1, messages: toMessages(records) });
+        return res.map((r) => ({ topic: r.topicName, partition: r.partition, offset: num(r.baseOffset ?? '-1') }));
+      },
+      transaction: async () => {
+        if (!transactional) throw new KafkaError('invalid', 'not a transactional producer');
+        const tx = await p.transaction();
+        return {
+          send: async (topic, records) => {
+            await tx.send({ topic, acks: -1, messages: toMessages(records) });
+          },
+          commit: () => tx.commit(),
+          abort: () => tx.abort(),
+        };
+      },
+      close: async () => {
+        this.producers.delete(handle);
+        await p.disconnect().catch(() => undefined);
+      },
+    };
+    this.producers.add(handle);
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    for (const p of [...this.producers]) await p.close();
+    const admin = this.admin;
+    this.admin = null;
+    if (admin !== null) await admin.disconnect().catch(() => undefined);
+    const raw = this.raw;
+    this.raw = null;
+    if (raw !== null) await raw.disconnect().catch(() => undefined);
+  }
+}
+
+function toFetched(topic: string, fetchedOffset: number, p: { partition: number; highWatermark: string; lastStableOffset: string; abortedTransactions: { producerId: string; firstOffset: string }[]; messages: RawMessage[] }): FetchedPartition {
+  // Batches may start before the requested offset (compressed / whole-batch reads).
+  const within = p.messages.filter((m) => num(m.offset) >= fetchedOffset);
+  let next = fetchedOffset;
+  for (const m of p.messages) {
+    const end = num(m.batchContext.firstOffset) + m.batchContext.lastOffsetDelta + 1;
+    if (end > next) next = end;
+  }
+  const kept = dropAborted(within, p.abortedTransactions ?? []).filter((m) => !m.isControlRecord);
+  return {
+    topic,
+    partition: p.partition,
+    records: kept.map((m) => ({
+      topic,
+      partition: p.partition,
+      offset: num(m.offset),
+      timestamp: num(m.timestamp),
+      key: m.key,
+      value: m.value,
+      headers: headersOf(m.headers),
+    })),
+    nextOffset: next,
+    highWatermark: num(p.highWatermark),
+    lastStableOffset: num(p.lastStableOffset),
+  };
+}
+
+/** Records without an explicit partition go to partitions in turn (keys ignored). */
+const roundRobinPartitioner = () => {
+  let n = 0;
+  return ({ partitionMetadata }: { partitionMetadata: { partitionId: number }[] }): number => {
+    const ids = partitionMetadata.map((p) => p.partitionId).sort((a, b) => a - b);
+    return ids[n++ % ids.length] ?? 0;
+  };
+};
