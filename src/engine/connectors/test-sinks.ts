@@ -5,6 +5,7 @@
  * against one of them must FAIL.
  */
 import path from 'node:path';
+import type { SinkSpec } from '../job/spec.js';
 import type { DeliveryGuarantee, Sink, SinkCommitter, SinkWriter } from './sink.js';
 import { DirectSqliteWriter } from './sqlite-sink.js';
 import { SqliteTableWriter } from './sqlite-table.js';
@@ -38,4 +39,14 @@ export class SkipTwoPhaseCommitSqliteSink implements Sink {
   openCommitter(): SinkCommitter {
     return { commit() {}, recover() {}, close() {} };
   }
+}
+
+/**
+ * TEST-ONLY. The broken sink `kind` standing in for the job's main sink `spec` (only a
+ * SQLite sink can be replaced). Selected through `JobManagerOptions.testOnlySink`, never
+ * through a job spec.
+ */
+export function createTestOnlySink(kind: 'skip-two-phase-commit', spec: SinkSpec, specDir: string): Sink {
+  if (spec.type !== 'sqlite') throw new Error(`test-only sink "${kind}" replaces a sqlite sink, not a ${spec.type} sink`);
+  return new SkipTwoPhaseCommitSqliteSink({ path: path.resolve(specDir, spec.path), table: spec.table });
 }

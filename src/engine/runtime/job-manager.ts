@@ -20,7 +20,8 @@ import type { SourcePosition } from '../connectors/source.js';
 import { createSink, createSource, deadLetterSinkSpec } from '../connectors/factory.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { forkLauncher, type WorkerLauncher, type WorkerProcess } from './launcher.js';
-import type { CrashPoint, HostToWorker, WorkerToHost } from './messages.js';
+import type { CrashPoint, HostToWorker, TestOnlySinkKind, WorkerToHost } from './messages.js';
+import { createTestOnlySink } from '../connectors/test-sinks.js';
 import { JobLifecycle, TERMINAL_STATES, type JobState } from './job-state.js';
 import { RestartStrategy } from './restart-strategy.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -40,6 +41,11 @@ export interface JobManagerOptions {
   readonly startTimeoutMs?: number;
   /** Fault injection (tests, drills): worker `worker` of the first attempt dies at `point` of checkpoint `checkpoint`. */
   readonly crashPoint?: { readonly worker: number } & CrashPoint;
+  /**
+   * TEST-ONLY: run the job against a deliberately broken main sink (drills prove their
+   * verifier with it). An option of the API, never a field of the job spec.
+   */
+  readonly testOnlySink?: TestOnlySinkKind;
 }
 
 export interface FailureRecord {
@@ -170,7 +176,9 @@ export class JobManager extends TypedEmitter<JobEvents> {
     if (!('dead-letter' in this.spec.sideOutputs)) sinkSpecs.push(deadLetterSinkSpec(this.spec));
     for (const s of sinkSpecs) {
       try {
-        this.committers.push(await createSink(s, this.spec.guarantee, this.spec.specDir).openCommitter());
+        const testOnly = s === this.spec.sink ? this.opts.testOnlySink : undefined;
+        const sink = testOnly !== undefined ? createTestOnlySink(testOnly, s, this.spec.specDir) : createSink(s, this.spec.guarantee, this.spec.specDir);
+        this.committers.push(await sink.openCommitter());
       } catch (e) {
         throw new Error(`cannot open the ${describeSink(s, this.spec.specDir)}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -260,6 +268,7 @@ export class JobManager extends TypedEmitter<JobEvents> {
           restore: plan,
           restoreDir: plan === null ? null : restoreDir,
           ...(this.opts.sinkDelayMs !== undefined ? { sinkDelayMs: this.opts.sinkDelayMs } : {}),
+          ...(this.opts.testOnlySink !== undefined ? { testOnlySink: this.opts.testOnlySink } : {}),
           ...(this.opts.crashPoint !== undefined && number === 1 && this.opts.crashPoint.worker === i
             ? { crashPoint: { checkpoint: this.opts.crashPoint.checkpoint, point: this.opts.crashPoint.point } }
             : {}),

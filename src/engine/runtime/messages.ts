@@ -28,7 +28,11 @@ export interface WorkerConfig {
   readonly sinkDelayMs?: number;
   /** Fault injection: this worker SIGKILLs itself at a point of checkpoint `checkpoint`'s write path. */
   readonly crashPoint?: CrashPoint;
+  /** TEST-ONLY (drill verifier proof): replace the main sink by a deliberately broken one. */
+  readonly testOnlySink?: TestOnlySinkKind;
 }
+
+export type TestOnlySinkKind = 'skip-two-phase-commit';
 
 export type CheckpointWritePoint = 'before-part-write' | 'after-part-write' | 'after-ack';
 export interface CrashPoint {

@@ -1,0 +1,106 @@
+/**
+ * Reading a drill file and resolving its job: the job's source is replaced by the drill's
+ * workload (a seeded generator), and its sink and side outputs are redirected into the
+ * run's own folder, so a drill always verifies output it produced from empty tables.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { validateJobSpecObject } from '../job/load.js';
+import type { GeneratorSourceSpec, JobSpec, SpecError } from '../job/spec.js';
+import { validateDrillObject, type DrillDocument, type DrillParseResult, type DrillSpec } from './spec.js';
+
+export type Loaded<T> = { ok: true; value: T } | { ok: false; errors: SpecError[] };
+
+function readYaml(file: string, what: string): Loaded<unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { ok: false, errors: [{ path: '', message: `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` }] };
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, strict: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+    return { ok: false, errors: [{ path: '', message: `YAML syntax error in ${what}${where}: ${first.message.split('\n')[0]}` }] };
+  }
+  return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+}
+
+/** Reads and validates a drill file (not its job yet). Never throws. */
+export function loadDrillFile(file: string, seedOverride?: number): DrillParseResult {
+  const abs = path.resolve(file);
+  const raw = readYaml(abs, 'drill spec');
+  if (!raw.ok) return raw;
+  return validateDrillObject(raw.value, path.dirname(abs), seedOverride);
+}
+
+export interface ResolvedJob {
+  readonly spec: JobSpec;
+  /** The job document after the drill's changes (what the report shows). */
+  readonly document: Record<string, unknown>;
+  readonly source: GeneratorSourceSpec;
+  /** The main sink's output: a SQLite table or a JSONL file in the run folder. */
+  readonly output: { kind: 'sqlite'; file: string; table: string } | { kind: 'jsonl'; file: string };
+}
+
+const prefix = (errors: SpecError[], p: string): SpecError[] => errors.map((e) => ({ path: e.path === '' ? p : `${p}.${e.path}`, message: e.message }));
+
+/** The drill's job, with the workload as its source and its outputs in `runDir`. Never throws. */
+export function resolveDrillJob(drill: DrillSpec, runDir: string): Loaded<ResolvedJob> {
+  let raw: unknown;
+  let jobDir = drill.drillDir;
+  if (typeof drill.job === 'string') {
+    const file = path.resolve(drill.drillDir, drill.job);
+    const r = readYaml(file, 'job spec');
+    if (!r.ok) return { ok: false, errors: prefix(r.errors, 'job') };
+    raw = r.value;
+    jobDir = path.dirname(file);
+  } else {
+    raw = drill.job;
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, errors: [{ path: 'job', message: 'a job spec is a mapping' }] };
+  const doc = structuredClone(raw) as Record<string, unknown>;
+  if (doc['mode'] === 'batch') return { ok: false, errors: [{ path: 'job.mode', message: 'a drill runs a stream job (mode: stream)' }] };
+  const oldSource = (doc['source'] ?? {}) as Record<string, unknown>;
+  const w = drill.workload;
+  doc['source'] = {
+    type: 'generator',
+    seed: drill.seed,
+    count: w.count,
+    keys: w.keys,
+    skew: w.skew,
+    eventsPerSecond: w.rate,
+    eventTimeRate: w.rate,
+    ...(oldSource['watermarks'] !== undefined ? { watermarks: oldSource['watermarks'] } : {}),
+  };
+  const sink = doc['sink'] as Record<string, unknown> | undefined;
+  if (sink === undefined || typeof sink !== 'object') return { ok: false, errors: [{ path: 'job.sink', message: 'missing (required)' }] };
+  let output: ResolvedJob['output'];
+  if (sink['type'] === 'sqlite') {
+    const file = path.join(runDir, 'output.db');
+    doc['sink'] = { ...sink, path: file };
+    output = { kind: 'sqlite', file, table: typeof sink['table'] === 'string' ? sink['table'] : 'results' };
+  } else if (sink['type'] === 'file' && (sink['format'] ?? 'jsonl') === 'jsonl') {
+    const file = path.join(runDir, 'output.jsonl');
+    doc['sink'] = { ...sink, path: file };
+    output = { kind: 'jsonl', file };
+  } else {
+    return { ok: false, errors: [{ path: 'job.sink.type', message: `a drill verifies a sqlite sink or a jsonl file sink, not ${JSON.stringify(sink['type'])}` }] };
+  }
+  const sides = doc['sideOutputs'];
+  if (sides !== null && typeof sides === 'object') {
+    for (const [name, s] of Object.entries(sides as Record<string, Record<string, unknown>>)) {
+      if (s !== null && typeof s === 'object' && typeof s['path'] === 'string') s['path'] = path.join(runDir, `side-${name.replace(/[^\w.-]+/g, '_')}${path.extname(s['path'])}`);
+    }
+  }
+  const v = validateJobSpecObject(doc, jobDir);
+  if (!v.ok) return { ok: false, errors: prefix(v.errors, 'job') };
+  if (v.spec.source.type !== 'generator') throw new Error('unreachable: the drill set a generator source');
+  return { ok: true, value: { spec: v.spec, document: doc, source: v.spec.source, output } };
+}
+
+export type { DrillDocument };

@@ -1,0 +1,21 @@
+/** Running example drills from resources/drills in tests, each in its own temp folder. */
+import path from 'node:path';
+import { loadDrillFile, prepareDrill, type DrillReport, type DrillSpec, type RunDrillOptions } from '../../src/engine/drills/index.js';
+import { tempDir } from '../helpers/jobs.js';
+
+export const DRILLS = path.resolve(import.meta.dirname, '../../resources/drills');
+
+export async function runExample(name: string, opts: Pick<RunDrillOptions, 'testOnlySink'> & { tweak?: (d: DrillSpec) => DrillSpec } = {}): Promise<{ report: DrillReport; runDir: string; log: string[] }> {
+  const r = loadDrillFile(path.join(DRILLS, name));
+  if (!r.ok) throw new Error(`invalid drill ${name}: ${JSON.stringify(r.errors)}`);
+  const runDir = tempDir('sluice-drill-');
+  const log: string[] = [];
+  const spec = opts.tweak ? opts.tweak(r.spec) : r.spec;
+  const report = await prepareDrill(spec, r.document, { runDir, onProgress: (l) => log.push(l), ...(opts.testOnlySink ? { testOnlySink: opts.testOnlySink } : {}) }).run();
+  return { report, runDir, log };
+}
+
+/** The log of a drill when an expectation fails, so CI output says what happened. */
+export function explain(report: DrillReport, log: string[]): string {
+  return `${report.verdict}: ${report.verdictReasons.join('; ')}\n${log.filter((l) => !l.startsWith('t=')).join('\n')}`;
+}
