@@ -1,12 +1,29 @@
 // ESLint: typescript-eslint's recommended rules plus the layering rule from
 // CONVENTIONS.md — imports point one way: renderer → shared ← main → engine.
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'crypto', 'url', 'worker_threads'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', '.cache/', '.kafka/', 'test-output/', 'bench/results/', 'bench/peers/**/target/'] },
+  { ignores: ['scratch/', 'node_modules/', 'dist/', 'out/', '.cache/', '.kafka/', 'test-output/', 'bench/results/', 'release/', 'bench/peers/**/target/'] },
   ...tseslint.configs.recommended,
+  // Vue single-file components (the renderer): parsed with the TypeScript parser inside <script>.
+  ...pluginVue.configs['flat/recommended'].map((c) => ({ ...c, files: ['src/renderer/**/*.vue'] })),
+  {
+    files: ['src/renderer/**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+    rules: {
+      // Formatting rules of the recommended set: the code formatter's business, not the linter's.
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+      'vue/html-indent': 'off',
+      'vue/attributes-order': 'off',
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -39,7 +56,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/renderer/**/*.ts'],
+    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.vue'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [

@@ -1,5 +1,9 @@
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
+import { startSubscription } from './stores/subscription';
 
-createApp(App).use(createPinia()).mount('#app');
+const app = createApp(App);
+app.use(createPinia());
+startSubscription();
+app.mount('#app');

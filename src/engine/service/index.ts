@@ -1,0 +1,3 @@
+export { EngineService, type EngineServiceOptions } from './engine-service.js';
+export { ExampleCatalog, findResourcesDir } from './examples.js';
+export { defaultDataDir } from './data-dir.js';

@@ -1,0 +1,319 @@
+/**
+ * The console API, declared once: every call (params + result), every pushed event,
+ * and the wire envelopes, each with a zod schema. Electron IPC (preload + main) and the
+ * browser-mode WebSocket server are both built from this file; every message that
+ * crosses either transport is parsed with these schemas. Objects are strict (unknown
+ * fields are rejected) and every string, array and record has an upper bound.
+ */
+import { z } from 'zod';
+import { API_METHODS, type ApiMethod } from './methods.js';
+
+export { API_METHODS, IPC_EVENT_CHANNEL, ipcChannel, type ApiMethod } from './methods.js';
+
+export const LIMITS = {
+  /** A request larger than this (UTF-8 bytes of its JSON) is refused before parsing. */
+  maxRequestBytes: 128 * 1024,
+  maxSpecChars: 64 * 1024,
+  maxKeyChars: 1024,
+  /** Points kept per chart: 15 minutes at one snapshot a second. */
+  historyPoints: 900,
+  historyWindowMs: 15 * 60 * 1000,
+} as const;
+
+// ------------------------------------------------------------------ building blocks
+
+const str = (max: number) => z.string().max(max);
+const num = z.number();
+const count = z.number().int().min(0);
+const nullableNum = z.number().nullable();
+export const jobIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'a job id is letters, digits, _ or -');
+const exampleIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/);
+const jobRef = z.strictObject({ jobId: jobIdSchema });
+const empty = z.strictObject({});
+
+export const JOB_STATES = ['CREATED', 'RUNNING', 'FAILING', 'RESTARTING', 'CANCELLING', 'CANCELED', 'FINISHED', 'FAILED'] as const;
+export const jobStateSchema = z.enum(JOB_STATES);
+export const healthSchema = z.enum(['OK', 'WARN', 'ERR']);
+/** Flink's backpressure levels: OK ≤ 10 %, LOW ≤ 50 %, HIGH above (of backPressured time). */
+export const backpressureLevelSchema = z.enum(['OK', 'LOW', 'HIGH']);
+
+export const specErrorSchema = z.strictObject({ path: str(500), message: str(2000) });
+
+export const exampleSchema = z.strictObject({
+  id: exampleIdSchema,
+  name: str(200),
+  description: str(2000),
+  mode: z.enum(['stream', 'batch']),
+  text: str(LIMITS.maxSpecChars),
+});
+
+export const jobSummarySchema = z.strictObject({
+  jobId: jobIdSchema,
+  name: str(200),
+  state: jobStateSchema,
+  health: healthSchema,
+  parallelism: count,
+  startedAt: num,
+  endedAt: nullableNum,
+  error: str(4000).nullable(),
+  restarts: count,
+  checkpointsCompleted: count,
+  recordsInPerSec: nullableNum,
+  sourceLagMs: nullableNum,
+  example: exampleIdSchema.nullable(),
+});
+
+export const operatorMetricsSchema = z.strictObject({
+  stage: count,
+  name: str(1000),
+  recordsInPerSec: num,
+  recordsOutPerSec: num,
+  busyRatio: num,
+  idleRatio: num,
+  backPressuredRatio: num,
+  backpressure: backpressureLevelSchema,
+  watermark: nullableNum,
+  inputQueueLength: count,
+  outputQueueLength: count,
+  lateRecordsDropped: count,
+  deadLetters: count,
+});
+
+export const workerStatusSchema = z.enum(['starting', 'running', 'finished', 'dead']);
+export const workerSnapshotSchema = z.strictObject({
+  index: count,
+  pid: z.number().int(),
+  attempt: count,
+  status: workerStatusSchema,
+  keyGroups: z.strictObject({ start: count, end: count }).nullable(),
+  heapUsedBytes: nullableNum,
+  rssBytes: nullableNum,
+  cpuPercent: nullableNum,
+  gcMsPerSec: nullableNum,
+  eventLoopP99Ms: nullableNum,
+  recordsInPerSec: nullableNum,
+});
+
+export const stateSnapshotSchema = z.strictObject({
+  numKeys: count,
+  bytes: count,
+  bytesPerOperator: z.array(z.strictObject({ operator: str(300), bytes: count })).max(200),
+  bytesPerKeyGroup: z.array(z.strictObject({ keyGroup: count, bytes: count })).max(32768),
+  topKeys: z.array(z.strictObject({ operator: str(300), key: str(LIMITS.maxKeyChars), bytes: count })).max(100),
+  sizeHistogram: z.array(z.strictObject({ upToBytes: count, count })).max(64),
+});
+
+export const jobSnapshotSchema = z.strictObject({
+  jobId: jobIdSchema,
+  ts: num,
+  state: jobStateSchema,
+  recordsInPerSec: num,
+  recordsOutPerSec: num,
+  recordsIn: count,
+  sourceLagMs: nullableNum,
+  backlogRecords: nullableNum,
+  watermark: nullableNum,
+  progress: z.strictObject({ done: count, total: count }).nullable(),
+  operators: z.array(operatorMetricsSchema).max(100),
+  workers: z.array(workerSnapshotSchema).max(1024),
+  keyedState: stateSnapshotSchema.nullable(),
+});
+
+export const checkpointInfoSchema = z.strictObject({
+  id: count,
+  kind: z.enum(['checkpoint', 'savepoint']),
+  status: z.enum(['in-progress', 'completed', 'failed']),
+  triggerTs: num,
+  completedTs: nullableNum,
+  durationMs: nullableNum,
+  syncMs: nullableNum,
+  asyncMs: nullableNum,
+  alignmentMs: nullableNum,
+  fullSizeBytes: nullableNum,
+  checkpointedSizeBytes: nullableNum,
+  numKeys: nullableNum,
+  failureReason: str(4000).nullable(),
+  retainedAsBase: z.boolean(),
+  /** False: seen complete earlier but deleted by retention since (not restorable). */
+  retained: z.boolean(),
+});
+
+const percentiles = z.strictObject({ p50: num, p90: num, p99: num, max: num });
+export const checkpointSummarySchema = z.strictObject({
+  completed: count,
+  failed: count,
+  inProgress: count,
+  durationMs: percentiles.nullable(),
+  checkpointedSizeBytes: percentiles.nullable(),
+  fullSizeBytes: percentiles.nullable(),
+  latestCompleted: count.nullable(),
+});
+
+export const failureInfoSchema = z.strictObject({
+  jobId: jobIdSchema,
+  jobName: str(200),
+  attempt: count,
+  reason: str(4000),
+  worker: count.nullable(),
+  at: num,
+  detectMs: nullableNum,
+  restartMs: nullableNum,
+  restoreMs: nullableNum,
+  restoreBytes: nullableNum,
+  restoredKeys: nullableNum,
+  restoredFrom: count.nullable(),
+  caughtUpMs: nullableNum,
+  recordsReplayed: nullableNum,
+  /** Failure → running again (detect + restart delay + restart), when it has recovered. */
+  recoveryMs: nullableNum,
+});
+
+export const timelineEventSchema = z.strictObject({
+  ts: num,
+  kind: z.enum(['state', 'failure', 'recovered', 'caught-up', 'checkpoint-failed', 'savepoint', 'action']),
+  text: str(4000),
+});
+
+export const jobGraphSchema = z.strictObject({
+  nodes: z.array(z.strictObject({ id: str(100), label: str(1000), kind: z.enum(['source', 'stage', 'sink']), stage: count.nullable() })).max(100),
+  edges: z.array(z.strictObject({ from: str(100), to: str(100), label: str(300) })).max(200),
+});
+
+export const jobDetailSchema = z.strictObject({
+  summary: jobSummarySchema,
+  specText: str(LIMITS.maxSpecChars),
+  graph: jobGraphSchema,
+  latest: jobSnapshotSchema.nullable(),
+  checkpoints: z.array(checkpointInfoSchema).max(1000),
+  checkpointSummary: checkpointSummarySchema,
+  failures: z.array(failureInfoSchema).max(1000),
+  timeline: z.array(timelineEventSchema).max(2000),
+  savepoints: z.array(z.strictObject({ checkpoint: count, checkpointDir: str(4000), ts: num })).max(100),
+});
+
+export const overviewSchema = z.strictObject({
+  jobs: z.array(jobSummarySchema).max(1000),
+  recentFailures: z.array(failureInfoSchema).max(100),
+  workers: z.strictObject({ running: count, total: count }),
+  dataDir: str(4000),
+});
+
+// ------------------------------------------------------------------ the calls
+
+const specTextSchema = z.string().min(1, 'the spec is empty').max(LIMITS.maxSpecChars, `a spec is at most ${LIMITS.maxSpecChars} characters`);
+
+export const api = {
+  listExamples: { params: empty, result: z.array(exampleSchema).max(100) },
+  validateSpec: {
+    params: z.strictObject({ text: specTextSchema }),
+    result: z.strictObject({ ok: z.boolean(), errors: z.array(specErrorSchema).max(500), mode: z.enum(['stream', 'batch']).nullable() }),
+  },
+  /** `example`: run in a copy of that example's folder, so its relative input paths resolve. */
+  startJob: {
+    params: z.strictObject({ text: specTextSchema, example: exampleIdSchema.optional() }),
+    result: z.strictObject({ jobId: jobIdSchema }),
+  },
+  listJobs: { params: empty, result: z.array(jobSummarySchema).max(1000) },
+  getOverview: { params: empty, result: overviewSchema },
+  getJob: { params: jobRef, result: jobDetailSchema },
+  getMetricsHistory: {
+    params: z.strictObject({ jobId: jobIdSchema, sinceTs: z.number().int().min(0).optional() }),
+    result: z.array(jobSnapshotSchema).max(LIMITS.historyPoints),
+  },
+  cancelJob: { params: jobRef, result: z.strictObject({ state: jobStateSchema }) },
+  stopWithSavepoint: { params: jobRef, result: z.strictObject({ checkpoint: count, checkpointDir: str(4000) }) },
+  killWorker: { params: z.strictObject({ jobId: jobIdSchema, worker: z.number().int().min(0).max(1023) }), result: z.strictObject({ worker: count, pid: z.number().int() }) },
+  killRandomWorker: { params: jobRef, result: z.strictObject({ worker: count, pid: z.number().int() }) },
+  triggerCheckpoint: { params: jobRef, result: checkpointInfoSchema },
+  restoreCheckpoint: { params: z.strictObject({ jobId: jobIdSchema, checkpoint: z.number().int().min(1).max(2 ** 31) }), result: z.strictObject({ restoring: count }) },
+  lookupKey: {
+    params: z.strictObject({ jobId: jobIdSchema, key: z.string().min(1).max(LIMITS.maxKeyChars) }),
+    result: z.strictObject({ key: str(LIMITS.maxKeyChars), found: z.boolean(), state: z.record(z.string().max(300), z.unknown()), json: str(64 * 1024) }),
+  },
+} as const satisfies Record<ApiMethod, { params: z.ZodType; result: z.ZodType }>;
+
+// Every declared method has schemas and vice versa (checked by the compiler).
+type _Covered = Exclude<ApiMethod, keyof typeof api> extends never ? (Exclude<keyof typeof api, ApiMethod> extends never ? true : never) : never;
+const _covered: _Covered = true;
+void _covered;
+
+export type Params<M extends ApiMethod> = z.input<(typeof api)[M]['params']>;
+export type Result<M extends ApiMethod> = z.output<(typeof api)[M]['result']>;
+
+/** What the engine side implements and what the renderer calls, one function per call. */
+export type ConsoleApi = { [M in ApiMethod]: (params: Params<M>) => Promise<Result<M>> };
+
+export type ExampleInfo = z.output<typeof exampleSchema>;
+export type JobSummary = z.output<typeof jobSummarySchema>;
+export type JobSnapshot = z.output<typeof jobSnapshotSchema>;
+export type OperatorMetrics = z.output<typeof operatorMetricsSchema>;
+export type WorkerSnapshot = z.output<typeof workerSnapshotSchema>;
+export type StateSnapshot = z.output<typeof stateSnapshotSchema>;
+export type CheckpointInfo = z.output<typeof checkpointInfoSchema>;
+export type CheckpointSummary = z.output<typeof checkpointSummarySchema>;
+export type FailureInfo = z.output<typeof failureInfoSchema>;
+export type TimelineEvent = z.output<typeof timelineEventSchema>;
+export type JobGraph = z.output<typeof jobGraphSchema>;
+export type JobDetail = z.output<typeof jobDetailSchema>;
+export type Overview = z.output<typeof overviewSchema>;
+export type JobState = z.output<typeof jobStateSchema>;
+export type Health = z.output<typeof healthSchema>;
+export type BackpressureLevel = z.output<typeof backpressureLevelSchema>;
+export type SpecErrorInfo = z.output<typeof specErrorSchema>;
+
+// ------------------------------------------------------------------ pushed events
+
+export const notificationSchema = z.strictObject({
+  level: z.enum(['info', 'warning', 'error']),
+  title: str(200),
+  body: str(2000),
+  jobId: jobIdSchema.nullable(),
+});
+export type NotificationInfo = z.output<typeof notificationSchema>;
+
+export const apiEventSchema = z.discriminatedUnion('event', [
+  z.strictObject({ event: z.literal('snapshot'), data: jobSnapshotSchema }),
+  z.strictObject({ event: z.literal('jobs'), data: z.array(jobSummarySchema).max(1000) }),
+  z.strictObject({ event: z.literal('checkpoint'), data: z.strictObject({ jobId: jobIdSchema, checkpoint: checkpointInfoSchema }) }),
+  z.strictObject({ event: z.literal('failure'), data: failureInfoSchema }),
+  z.strictObject({ event: z.literal('recovered'), data: failureInfoSchema }),
+  z.strictObject({ event: z.literal('notification'), data: notificationSchema }),
+]);
+export type ApiEvent = z.output<typeof apiEventSchema>;
+
+// ------------------------------------------------------------------ wire envelopes
+
+export const ERROR_CODES = ['BAD_REQUEST', 'TOO_LARGE', 'NOT_FOUND', 'ILLEGAL_STATE', 'INVALID_SPEC', 'INTERNAL'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const requestSchema = z.strictObject({
+  id: z.number().int().min(0).max(2 ** 31),
+  method: z.enum(API_METHODS),
+  params: z.unknown(),
+});
+export type RequestMessage = z.output<typeof requestSchema>;
+
+export const errorSchema = z.strictObject({
+  code: z.enum(ERROR_CODES),
+  message: str(8000),
+  details: z.array(specErrorSchema).max(500).optional(),
+});
+export type ApiErrorInfo = z.output<typeof errorSchema>;
+
+export const responseSchema = z.union([
+  z.strictObject({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.strictObject({ id: z.number().int().nullable(), ok: z.literal(false), error: errorSchema }),
+]);
+export type ResponseMessage = z.output<typeof responseSchema>;
+
+/** An error with a code that crosses the transport as `{ok: false, error}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: SpecErrorInfo[],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
