@@ -6,6 +6,9 @@ import { Command, CommanderError } from 'commander';
 import { validateCommand } from './cli/validate.js';
 import { runCommand } from './cli/run.js';
 import { schemaCommand } from './cli/schema.js';
+import { registerKafkaCommands } from './cli/kafka.js';
+import { serveCommand } from './cli/serve.js';
+import { drillCommand } from './cli/drill.js';
 import { EXIT_INVALID } from './cli/exit-codes.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -45,6 +48,37 @@ program
   .description('print the JSON Schema of job specs (for editor autocompletion)')
   .action(() => {
     process.exitCode = schemaCommand();
+  });
+
+program
+  .command('serve')
+  .description('serve the console in a browser on 127.0.0.1 (prints the URL with its access token)')
+  .option('--port <n>', 'port to listen on (0: any free port)', '7878')
+  .option('--data-dir <dir>', 'where the console keeps history and job runs (default: the app data folder)')
+  .option('--renderer <dir>', 'the built console (default: out/renderer)')
+  .action(async (o: { port: string; dataDir?: string; renderer?: string }) => {
+    process.exitCode = await serveCommand(o);
+  });
+
+registerKafkaCommands(
+  program.command('kafka').description('explore a Kafka cluster: topics, groups, lag with Burrow status, offset resets'),
+  (code) => (process.exitCode = code),
+);
+
+program
+  .command('drill')
+  .description('run a chaos/recovery drill and verify the output (exit 0 PASS, 1 FAIL, 2 invalid input)')
+  .argument('<drill>', 'drill spec file (YAML or JSON)')
+  .option('--report <file.html>', 'write the self-contained HTML report')
+  .option('--json <file.json>', 'write the JSON report (schema sluice.drill-report/1)')
+  .option('--markdown <file.md>', 'write the Markdown summary')
+  .option('--pdf <file.pdf>', 'write a PDF of the HTML report (needs Chromium)')
+  .option('--seed <n>', 'seed of the workload and the random fault schedule (overrides the drill\'s)')
+  .option('--run-dir <dir>', 'where the run keeps its output and checkpoints')
+  .option('--history <file.db>', 'drill run history (default: <drill dir>/.sluice/drill-history.db)')
+  .option('-q, --quiet', 'no progress output')
+  .action(async (drill: string, o: { report?: string; json?: string; markdown?: string; pdf?: string; seed?: string; runDir?: string; history?: string; quiet?: boolean }) => {
+    process.exitCode = await drillCommand(drill, o);
   });
 
 try {
