@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { Batch } from '../operators/operator.js';
 import { encodeData, encodeEnd, encodeNumber, encodeU32, FrameKind } from './wire.js';
 
-export const INITIAL_CREDITS = 4;
+export const INITIAL_CREDITS = 16;
 
 export type ChannelFrame =
   | { readonly kind: 'data'; readonly batch: Batch; readonly bytes: number }
@@ -115,7 +115,9 @@ export class SocketLink extends CreditedLink {
   protected deliver(exchange: number, frame: ChannelFrame): void {
     switch (frame.kind) {
       case 'data':
-        this.socket.write(encodeData(exchange, frame.batch));
+        // Keys are not sent: the receiver recomputes them with the same keyBy (cheaper than
+        // encoding and decoding every key a second time).
+        this.socket.write(encodeData(exchange, { records: frame.batch.records, timestamps: frame.batch.timestamps, keys: null }));
         break;
       case 'watermark':
         this.socket.write(encodeNumber(FrameKind.Watermark, exchange, frame.watermark));

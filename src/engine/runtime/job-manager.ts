@@ -363,7 +363,7 @@ export class JobManager extends TypedEmitter<JobEvents> {
     }
     attempt.ended = true;
     this.lifecycle.to('FINISHED');
-    await this.teardown(attempt);
+    await this.teardown(attempt, 2000);
     this.settle(null);
   }
 
@@ -471,7 +471,12 @@ export class JobManager extends TypedEmitter<JobEvents> {
     }
   }
 
-  private async teardown(a: Attempt): Promise<void> {
+  /**
+   * Stops an attempt's workers. On a failover they are SIGKILLed at once (a surviving
+   * worker must not stage more output); after a finished job they are asked to shut down
+   * and get `graceMs` before the SIGKILL.
+   */
+  private async teardown(a: Attempt, graceMs = 0): Promise<void> {
     a.ended = true;
     await Promise.all(
       a.workers.map(
@@ -479,8 +484,13 @@ export class JobManager extends TypedEmitter<JobEvents> {
           new Promise<void>((resolve) => {
             if (a.status[i] === 'dead') return resolve();
             w.onExit(() => resolve());
-            w.kill('SIGKILL');
-            setTimeout(resolve, 5000).unref();
+            if (graceMs > 0) {
+              w.send({ type: 'shutdown' });
+              setTimeout(() => w.kill('SIGKILL'), graceMs).unref();
+            } else {
+              w.kill('SIGKILL');
+            }
+            setTimeout(resolve, graceMs + 5000).unref();
           }),
       ),
     );

@@ -45,7 +45,7 @@ export const forkLauncher: WorkerLauncher = {
   launch(name) {
     const entry = workerEntry();
     const child = fork(entry.file, [name], {
-      execArgv: [...entry.execArgv, '--max-old-space-size=4096'],
+      execArgv: [...entry.execArgv, '--max-old-space-size=4096', ...(process.env['SLUICE_WORKER_NODE_ARGS']?.split(' ').filter(Boolean) ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

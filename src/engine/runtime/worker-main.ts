@@ -7,7 +7,21 @@
 import type { HostToWorker, WorkerToHost } from './messages.js';
 import { WorkerTask } from './worker-task.js';
 
+/**
+ * Inside the desktop app a worker is an Electron utility process and talks over
+ * `process.parentPort`; under plain Node it is a forked child and talks over `process.send`.
+ */
+interface ParentPort {
+  on(event: 'message', cb: (e: { data: unknown }) => void): void;
+  postMessage(msg: unknown): void;
+}
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
 const send = (msg: WorkerToHost): void => {
+  if (parentPort !== undefined) {
+    parentPort.postMessage(msg);
+    return;
+  }
   // The host may be gone (it killed this worker's attempt): a failed send is not an error.
   if (process.connected) process.send!(msg, undefined, {}, () => undefined);
 };
@@ -18,7 +32,7 @@ function isHostMessage(m: unknown): m is HostToWorker {
   return typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
 }
 
-process.on('message', (raw: unknown) => {
+function onHostMessage(raw: unknown): void {
   if (!isHostMessage(raw)) {
     send({ type: 'failed', error: `worker protocol error: unexpected message ${JSON.stringify(raw)?.slice(0, 200)}` });
     process.exit(1);
@@ -46,6 +60,11 @@ process.on('message', (raw: unknown) => {
       setTimeout(() => process.exit(1), 50);
     }
   })();
-});
+}
 
-process.on('disconnect', () => process.exit(0));
+if (parentPort !== undefined) {
+  parentPort.on('message', (e) => onHostMessage(e.data));
+} else {
+  process.on('message', onHostMessage);
+  process.on('disconnect', () => process.exit(0));
+}

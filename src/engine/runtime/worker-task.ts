@@ -27,6 +27,7 @@ import { createSink, createSource, deadLetterSinkSpec } from '../connectors/fact
 import { createTestOnlySink } from '../connectors/test-sinks.js';
 import { compileFieldPath } from '../expr/index.js';
 import type { Operator, OperatorCounters } from '../operators/operator.js';
+import type { KeyByOperator } from '../operators/stateless.js';
 import { MemoryStateBackend } from '../state/memory-backend.js';
 import { SqliteStateBackend } from '../state/sqlite-backend.js';
 import type { StateBackend } from '../state/keyed-state.js';
@@ -58,6 +59,8 @@ interface Stage {
   readonly sides: SideOutputs;
   output: StageOutput;
   gate: InputGate | null;
+  /** The keyBy of the exchange feeding this stage: recomputes keys of frames from other workers. */
+  inboundKeyBy: KeyByOperator | null;
   channelWatermarks: number[];
   channelEnded: boolean[];
   inputWatermark: number;
@@ -172,6 +175,7 @@ export class WorkerTask {
         chain: null as unknown as OperatorChain,
         output: null as unknown as StageOutput,
         gate: null,
+        inboundKeyBy: sp.index === 0 ? null : plan.stages[sp.index - 1]!.createKeyBy(),
         channelWatermarks: new Array<number>(this.parallelism).fill(MIN_WATERMARK),
         channelEnded: new Array<boolean>(this.parallelism).fill(false),
         inputWatermark: MIN_WATERMARK,
@@ -473,6 +477,7 @@ export class WorkerTask {
       case 'data':
         st.m.recordsIn += frame.batch.records.length;
         st.m.bytesIn += frame.bytes;
+        if (frame.batch.keys === null) st.inboundKeyBy!.assignKeys(frame.batch, st.sides);
         st.chain.process(frame.batch);
         return;
       case 'watermark':
