@@ -140,7 +140,15 @@ describe('sluice CLI', () => {
     const exit = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
     await waitFor(() => /pids (\d+), (\d+)/.test(stderr), { timeoutMs: 60_000, message: 'workers started' });
     const pids = /pids (\d+), (\d+)/.exec(stderr)!.slice(1).map(Number);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Wait until a completed checkpoint committed some output, then interrupt.
+    const committed = (): number => {
+      try {
+        return readTable(path.join(dir, 'forever.db'), 'results').length;
+      } catch {
+        return 0;
+      }
+    };
+    await waitFor(() => committed() > 0, { timeoutMs: 60_000, message: 'committed output' });
     child.kill('SIGINT');
     expect(await exit).toBe(0);
     expect(stderr).toContain('stopping');
