@@ -231,6 +231,18 @@ export class WorkerTask {
     }
     this.restoreInfo = { restoredKeys, restoreMs: now() - restoreStarted, restoreBytes };
 
+    // Input gates exist before this worker listens: a faster peer may send data as soon as
+    // it has started, before this worker has processed its own `start`.
+    for (const st of this.stages) {
+      if (st.index > 0) {
+        const ex = st.index - 1;
+        st.gate = new InputGate(this.parallelism, (channel) => {
+          // Credits go back only once frames are processed, i.e. after start(): links exist.
+          if (channel === this.index) (this.links[channel] as LoopbackLink).grant(ex, 1);
+          else this.accepted.get(channel)?.write(encodeU32(FrameKind.Credit, ex, 1));
+        });
+      }
+    }
     this.server = net.createServer((sock) => this.onPeerConnection(sock));
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
@@ -309,15 +321,6 @@ export class WorkerTask {
     this.links = links;
 
     const numStages = this.stages.length;
-    for (const st of this.stages) {
-      if (st.index > 0) {
-        const ex = st.index - 1;
-        st.gate = new InputGate(this.parallelism, (channel) => {
-          if (channel === this.index) (links[channel] as LoopbackLink).grant(ex, 1);
-          else this.accepted.get(channel)?.write(encodeU32(FrameKind.Credit, ex, 1));
-        });
-      }
-    }
     for (const st of this.stages) {
       if (st.index < numStages - 1) {
         st.output = new ExchangeOutput(st.index, links, st.sides, this.cfg.spec.maxParallelism);
