@@ -5,6 +5,7 @@
  * without exchanges, processes or checkpoints.
  */
 import { GeneratorSource } from '../../src/engine/connectors/generator.js';
+import type { SplitReader } from '../../src/engine/connectors/source.js';
 import { MAX_WATERMARK } from '../../src/engine/core/types.js';
 import type { JobSpec } from '../../src/engine/job/spec.js';
 import type { Batch, OperatorCounters } from '../../src/engine/operators/operator.js';
@@ -12,8 +13,16 @@ import { OperatorChain, type ChainSink } from '../../src/engine/runtime/chain.js
 import { planJob } from '../../src/engine/runtime/plan.js';
 import { MemoryStateBackend } from '../../src/engine/state/memory-backend.js';
 
+/** The job's generator as one unthrottled split: every record, in order. */
+async function generatorReader(spec: JobSpec): Promise<SplitReader> {
+  if (spec.source.type !== 'generator') throw new Error('the in-process benchmarks need a generator source');
+  const s = spec.source;
+  const source = new GeneratorSource({ seed: s.seed, count: s.count, keys: s.keys, eventsPerSecond: null, skew: s.skew, startTs: s.startTs, eventTimeRate: s.eventTimeRate, splits: 1 });
+  const [split] = await source.listSplits();
+  return source.openReader(split!, undefined);
+}
+
 export async function runInProcess(spec: JobSpec): Promise<{ events: number; outputs: number; ms: number }> {
-  if (spec.source.type !== 'generator') throw new Error('in-process bench needs a generator source');
   const plan = planJob(spec);
   let outputs = 0;
   let watermark = Number.NEGATIVE_INFINITY;
@@ -38,10 +47,7 @@ export async function runInProcess(spec: JobSpec): Promise<{ events: number; out
     }
     chains[i] = new OperatorChain(ops, st.createKeyBy(), sinkOf(i + 1));
   }
-  const s = spec.source;
-  const source = new GeneratorSource({ seed: s.seed, count: s.count, keys: s.keys, eventsPerSecond: null, skew: s.skew, startTs: s.startTs, eventTimeRate: s.eventTimeRate, splits: 1 });
-  const [split] = await source.listSplits();
-  const reader = await source.openReader(split!, undefined);
+  const reader = await generatorReader(spec);
   const t0 = performance.now();
   let events = 0;
   for (;;) {
@@ -67,11 +73,7 @@ export async function runInProcess(spec: JobSpec): Promise<{ events: number; out
  * closest thing to JavaScript's limit for this computation on this machine.
  */
 export async function handTunedKeyedCount(spec: JobSpec, windowMs: number): Promise<{ events: number; outputs: number; ms: number }> {
-  if (spec.source.type !== 'generator') throw new Error('needs a generator source');
-  const s = spec.source;
-  const source = new GeneratorSource({ seed: s.seed, count: s.count, keys: s.keys, eventsPerSecond: null, skew: s.skew, startTs: s.startTs, eventTimeRate: s.eventTimeRate, splits: 1 });
-  const [split] = await source.listSplits();
-  const reader = await source.openReader(split!, undefined);
+  const reader = await generatorReader(spec);
   const t0 = performance.now();
   let events = 0;
   let outputs = 0;
@@ -101,11 +103,7 @@ export async function handTunedKeyedCount(spec: JobSpec, windowMs: number): Prom
 
 /** The hand-tuned stateless loop: filter + map over the same records. */
 export async function handTunedStateless(spec: JobSpec): Promise<{ events: number; outputs: number; ms: number }> {
-  if (spec.source.type !== 'generator') throw new Error('needs a generator source');
-  const s = spec.source;
-  const source = new GeneratorSource({ seed: s.seed, count: s.count, keys: s.keys, eventsPerSecond: null, skew: s.skew, startTs: s.startTs, eventTimeRate: s.eventTimeRate, splits: 1 });
-  const [split] = await source.listSplits();
-  const reader = await source.openReader(split!, undefined);
+  const reader = await generatorReader(spec);
   const t0 = performance.now();
   let events = 0;
   let outputs = 0;
