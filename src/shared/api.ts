@@ -198,6 +198,143 @@ export const overviewSchema = z.strictObject({
   dataDir: str(4000),
 });
 
+// ------------------------------------------------------------------ Kafka explorer
+
+export const KAFKA_LIMITS = {
+  maxBrowse: 500,
+  /** A browsed value/key is sent as text, cut at this many characters. */
+  maxValueChars: 8 * 1024,
+  maxProduceChars: 64 * 1024,
+  maxLagSamples: 20_000,
+} as const;
+
+const connectionNameSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'a connection name is letters, digits, _, . or -');
+const topicNameSchema = z.string().min(1).max(249).regex(/^[A-Za-z0-9._-]+$/, 'a topic name is letters, digits, ., _ or -');
+const groupIdSchema = z.string().min(1).max(255);
+const brokerSchema = z.string().min(3).max(260).regex(/^[^\s,]+:\d{1,5}$/, 'a broker is host:port');
+const saslMechanismSchema = z.enum(['plain', 'scram-sha-256', 'scram-sha-512']);
+const connRef = z.strictObject({ connection: connectionNameSchema });
+const groupRef = z.strictObject({ connection: connectionNameSchema, group: groupIdSchema });
+const offsetNum = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
+
+/** A connection as the renderer sees it: the SASL password never leaves the engine. */
+export const kafkaConnectionSchema = z.strictObject({
+  name: connectionNameSchema,
+  brokers: z.array(str(260)).min(1).max(50),
+  clientId: str(200),
+  ssl: z.boolean(),
+  sasl: z.strictObject({ mechanism: saslMechanismSchema, username: str(200), hasPassword: z.boolean() }).nullable(),
+});
+
+export const kafkaConnectionTestSchema = z.discriminatedUnion('ok', [
+  z.strictObject({ ok: z.literal(true), clusterId: str(200), brokers: count, controller: z.number().int().nullable(), ms: num }),
+  z.strictObject({ ok: z.literal(false), kind: str(40), error: str(4000), ms: num }),
+]);
+
+export const kafkaTopicSchema = z.strictObject({
+  name: topicNameSchema,
+  internal: z.boolean(),
+  messages: count,
+  partitions: z
+    .array(z.strictObject({ partition: count, leader: z.number().int(), replicas: z.array(z.number().int()).max(100), isr: z.array(z.number().int()).max(100), earliest: offsetNum, latest: offsetNum, messages: count }))
+    .max(10_000),
+});
+
+export const kafkaMessageSchema = z.strictObject({
+  partition: count,
+  offset: count,
+  timestamp: num,
+  key: str(KAFKA_LIMITS.maxValueChars + 1).nullable(),
+  /** The value as text (JSON re-serialised when it parsed), cut at maxValueChars (see `truncated`). */
+  value: str(KAFKA_LIMITS.maxValueChars + 1).nullable(),
+  json: z.boolean(),
+  truncated: z.boolean(),
+  headers: z.record(z.string().max(300), z.string().max(2000)),
+});
+
+export const kafkaBrowseStartSchema = z.union([
+  z.literal('earliest'),
+  z.strictObject({ last: z.number().int().min(1).max(KAFKA_LIMITS.maxBrowse) }),
+  z.strictObject({ offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  z.strictObject({ timestamp: z.number().int().min(0) }),
+]);
+
+export const burrowPartitionStatusSchema = z.enum(['OK', 'WARN', 'STOP', 'STALL', 'REWIND']);
+export const burrowGroupStatusSchema = z.enum(['OK', 'WARN', 'ERR', 'NOTFOUND']);
+
+export const kafkaGroupSchema = z.strictObject({
+  groupId: groupIdSchema,
+  protocolType: str(100),
+  state: str(50),
+  members: count,
+  /** Burrow status and lag from a sample taken for this list; null when the group has no committed offsets. */
+  status: burrowGroupStatusSchema.nullable(),
+  totalLag: count.nullable(),
+  maxTimeLagMs: nullableNum,
+  error: str(2000).nullable(),
+});
+
+export const kafkaPartitionLagSchema = z.strictObject({
+  topic: topicNameSchema,
+  partition: count,
+  committed: count,
+  logEnd: count,
+  lag: count,
+  owner: str(500).nullable(),
+  timeLagMs: nullableNum,
+  status: burrowPartitionStatusSchema,
+  rule: z.enum(['no-offsets', 'incomplete', 'allowed-lag', 'stop', 'rewind', 'zero-lag-in-window', 'stall', 'lag-not-decreasing', 'ok']),
+  reason: str(2000),
+  complete: num,
+  windowSpanMs: num,
+  catchUpMs: nullableNum,
+  consumeRate: nullableNum,
+  produceRate: nullableNum,
+});
+
+export const kafkaGroupLagSchema = z.strictObject({
+  group: groupIdSchema,
+  cluster: str(200),
+  status: burrowGroupStatusSchema,
+  state: str(50),
+  members: count,
+  observedAt: num,
+  totalLag: count,
+  maxLag: count,
+  complete: num,
+  /** Group catch-up: the slowest partition's estimate; null when some partition is not shrinking. */
+  catchUpMs: nullableNum,
+  partitions: z.array(kafkaPartitionLagSchema).max(10_000),
+});
+
+export const kafkaLagSampleSchema = z.strictObject({
+  topic: topicNameSchema,
+  partition: count,
+  observedAt: num,
+  committed: count,
+  logEnd: count,
+  lag: count,
+  timeLagMs: nullableNum,
+});
+
+export const kafkaResetTargetSchema = z.discriminatedUnion('to', [
+  z.strictObject({ to: z.literal('earliest') }),
+  z.strictObject({ to: z.literal('latest') }),
+  z.strictObject({ to: z.literal('timestamp'), timestamp: z.number().int().min(0) }),
+  z.strictObject({ to: z.literal('offset'), offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+  z.strictObject({ to: z.literal('shift'), by: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER) }),
+]);
+
+export const kafkaResetPlanSchema = z.strictObject({
+  group: groupIdSchema,
+  target: kafkaResetTargetSchema,
+  state: str(50),
+  activeMembers: z.array(str(1000)).max(1000),
+  rows: z.array(z.strictObject({ topic: topicNameSchema, partition: count, from: count.nullable(), to: count, reread: count, skipped: count })).max(10_000),
+});
+
+const resetParams = z.strictObject({ connection: connectionNameSchema, group: groupIdSchema, target: kafkaResetTargetSchema, topics: z.array(topicNameSchema).min(1).max(100).optional() });
+
 // ------------------------------------------------------------------ the calls
 
 const specTextSchema = z.string().min(1, 'the spec is empty').max(LIMITS.maxSpecChars, `a spec is at most ${LIMITS.maxSpecChars} characters`);
@@ -230,6 +367,59 @@ export const api = {
     params: z.strictObject({ jobId: jobIdSchema, key: z.string().min(1).max(LIMITS.maxKeyChars) }),
     result: z.strictObject({ key: str(LIMITS.maxKeyChars), found: z.boolean(), state: z.record(z.string().max(300), z.unknown()), json: str(64 * 1024) }),
   },
+  kafkaListConnections: { params: empty, result: z.array(kafkaConnectionSchema).max(100) },
+  /** Adds a connection, or replaces the one of that name when `replace`. An edit without `sasl.password` keeps the stored one. */
+  kafkaSaveConnection: {
+    params: z.strictObject({
+      name: connectionNameSchema,
+      brokers: z.array(brokerSchema).min(1).max(50),
+      ssl: z.boolean(),
+      sasl: z.strictObject({ mechanism: saslMechanismSchema, username: z.string().min(1).max(200), password: z.string().max(1000).optional() }).nullable(),
+      replace: z.boolean(),
+    }),
+    result: kafkaConnectionSchema,
+  },
+  kafkaRemoveConnection: { params: connRef, result: z.strictObject({ removed: z.boolean() }) },
+  kafkaTestConnection: { params: connRef, result: kafkaConnectionTestSchema },
+  kafkaCluster: {
+    params: connRef,
+    result: z.strictObject({ clusterId: str(200), controller: z.number().int().nullable(), brokers: z.array(z.strictObject({ nodeId: z.number().int(), host: str(260), port: count })).max(1000) }),
+  },
+  kafkaTopics: { params: z.strictObject({ connection: connectionNameSchema, includeInternal: z.boolean().optional() }), result: z.array(kafkaTopicSchema).max(10_000) },
+  kafkaBrowse: {
+    params: z.strictObject({
+      connection: connectionNameSchema,
+      topic: topicNameSchema,
+      partitions: z.array(z.number().int().min(0).max(100_000)).max(1000).optional(),
+      from: kafkaBrowseStartSchema,
+      /** Records per partition. */
+      limit: z.number().int().min(1).max(KAFKA_LIMITS.maxBrowse),
+      /** A CEL expression over {topic, partition, offset, timestamp, key, value, headers}. */
+      filter: z.string().max(2000).optional(),
+    }),
+    result: z.strictObject({ messages: z.array(kafkaMessageSchema).max(KAFKA_LIMITS.maxBrowse * 10), more: z.boolean() }),
+  },
+  kafkaProduce: {
+    params: z.strictObject({
+      connection: connectionNameSchema,
+      topic: topicNameSchema,
+      key: z.string().max(LIMITS.maxKeyChars).nullable(),
+      value: z.string().max(KAFKA_LIMITS.maxProduceChars),
+      partition: z.number().int().min(0).max(100_000).optional(),
+    }),
+    result: z.strictObject({ partition: z.number().int(), offset: z.number().int() }),
+  },
+  kafkaGroups: { params: connRef, result: z.array(kafkaGroupSchema).max(10_000) },
+  /** Takes a lag sample (stored in the SQLite lag store) and evaluates Burrow's rules over the stored window. */
+  kafkaGroupLag: { params: groupRef, result: kafkaGroupLagSchema },
+  kafkaLagHistory: {
+    params: z.strictObject({ connection: connectionNameSchema, group: groupIdSchema, sinceMs: z.number().int().min(0) }),
+    result: z.array(kafkaLagSampleSchema).max(KAFKA_LIMITS.maxLagSamples),
+  },
+  /** Dry run: what a reset would do per partition; changes nothing. */
+  kafkaPlanReset: { params: resetParams, result: kafkaResetPlanSchema },
+  /** Plans again and applies (refused while the group has active members); returns what was applied. */
+  kafkaApplyReset: { params: resetParams, result: kafkaResetPlanSchema },
 } as const satisfies Record<ApiMethod, { params: z.ZodType; result: z.ZodType }>;
 
 // Every declared method has schemas and vice versa (checked by the compiler).
@@ -260,6 +450,17 @@ export type JobState = z.output<typeof jobStateSchema>;
 export type Health = z.output<typeof healthSchema>;
 export type BackpressureLevel = z.output<typeof backpressureLevelSchema>;
 export type SpecErrorInfo = z.output<typeof specErrorSchema>;
+export type KafkaConnectionInfo = z.output<typeof kafkaConnectionSchema>;
+export type KafkaConnectionTest = z.output<typeof kafkaConnectionTestSchema>;
+export type KafkaTopic = z.output<typeof kafkaTopicSchema>;
+export type KafkaMessage = z.output<typeof kafkaMessageSchema>;
+export type KafkaGroup = z.output<typeof kafkaGroupSchema>;
+export type KafkaGroupLag = z.output<typeof kafkaGroupLagSchema>;
+export type KafkaPartitionLag = z.output<typeof kafkaPartitionLagSchema>;
+export type KafkaLagSample = z.output<typeof kafkaLagSampleSchema>;
+export type KafkaResetTarget = z.output<typeof kafkaResetTargetSchema>;
+export type KafkaResetPlan = z.output<typeof kafkaResetPlanSchema>;
+export type KafkaBrowseStart = z.output<typeof kafkaBrowseStartSchema>;
 
 // ------------------------------------------------------------------ pushed events
 

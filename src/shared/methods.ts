@@ -18,6 +18,19 @@ export const API_METHODS = [
   'triggerCheckpoint',
   'restoreCheckpoint',
   'lookupKey',
+  'kafkaListConnections',
+  'kafkaSaveConnection',
+  'kafkaRemoveConnection',
+  'kafkaTestConnection',
+  'kafkaCluster',
+  'kafkaTopics',
+  'kafkaBrowse',
+  'kafkaProduce',
+  'kafkaGroups',
+  'kafkaGroupLag',
+  'kafkaLagHistory',
+  'kafkaPlanReset',
+  'kafkaApplyReset',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];

@@ -16,6 +16,7 @@ import { checkpointInfo, failureInfo } from './convert.js';
 import { ExampleCatalog } from './examples.js';
 import { HistoryStore } from './history-store.js';
 import { JobRun } from './job-run.js';
+import { KafkaService } from './kafka-service.js';
 
 export interface EngineServiceOptions {
   /** App data folder: history.db and one work folder per job run. */
@@ -68,6 +69,7 @@ export class EngineService implements ConsoleApi {
   private readonly listeners = new Set<Listener>();
   private readonly history: HistoryStore;
   private readonly examples: ExampleCatalog;
+  private readonly kafka: KafkaService;
   private readonly timer: NodeJS.Timeout;
   private readonly pruneTimer: NodeJS.Timeout;
   private closed = false;
@@ -76,6 +78,7 @@ export class EngineService implements ConsoleApi {
     mkdirSync(opts.dataDir, { recursive: true });
     this.history = new HistoryStore(opts.dataDir);
     this.examples = new ExampleCatalog(opts.examplesDir);
+    this.kafka = new KafkaService(opts.dataDir);
     const retain = opts.retainHistoryMs ?? 24 * 3600_000;
     this.history.prune(Date.now() - retain);
     this.timer = setInterval(() => this.tick(), opts.tickMs ?? 1000);
@@ -310,6 +313,48 @@ export class EngineService implements ConsoleApi {
     return { key: p.key, found: Object.keys(plain).length > 0, state: plain, json: json.slice(0, 64 * 1024) };
   }
 
+  // ---- Kafka (src/engine/kafka through KafkaService) -------------------------------------
+
+  kafkaListConnections(): Promise<Result<'kafkaListConnections'>> {
+    return this.kafka.listConnections();
+  }
+  kafkaSaveConnection(p: Params<'kafkaSaveConnection'>): Promise<Result<'kafkaSaveConnection'>> {
+    return this.kafka.saveConnection(p);
+  }
+  kafkaRemoveConnection(p: Params<'kafkaRemoveConnection'>): Promise<Result<'kafkaRemoveConnection'>> {
+    return this.kafka.removeConnection(p);
+  }
+  kafkaTestConnection(p: Params<'kafkaTestConnection'>): Promise<Result<'kafkaTestConnection'>> {
+    return this.kafka.testConnection(p);
+  }
+  kafkaCluster(p: Params<'kafkaCluster'>): Promise<Result<'kafkaCluster'>> {
+    return this.kafka.clusterInfo(p);
+  }
+  kafkaTopics(p: Params<'kafkaTopics'>): Promise<Result<'kafkaTopics'>> {
+    return this.kafka.topics(p);
+  }
+  kafkaBrowse(p: Params<'kafkaBrowse'>): Promise<Result<'kafkaBrowse'>> {
+    return this.kafka.browse(p);
+  }
+  kafkaProduce(p: Params<'kafkaProduce'>): Promise<Result<'kafkaProduce'>> {
+    return this.kafka.produce(p);
+  }
+  kafkaGroups(p: Params<'kafkaGroups'>): Promise<Result<'kafkaGroups'>> {
+    return this.kafka.groups(p);
+  }
+  kafkaGroupLag(p: Params<'kafkaGroupLag'>): Promise<Result<'kafkaGroupLag'>> {
+    return this.kafka.groupLag(p);
+  }
+  kafkaLagHistory(p: Params<'kafkaLagHistory'>): Promise<Result<'kafkaLagHistory'>> {
+    return this.kafka.lagHistory(p);
+  }
+  kafkaPlanReset(p: Params<'kafkaPlanReset'>): Promise<Result<'kafkaPlanReset'>> {
+    return this.kafka.planReset(p);
+  }
+  kafkaApplyReset(p: Params<'kafkaApplyReset'>): Promise<Result<'kafkaApplyReset'>> {
+    return this.kafka.applyReset(p);
+  }
+
   // ---- lifecycle -----------------------------------------------------------------------
 
   /** Job list and each live job's latest snapshot (for `/metrics`). */
@@ -342,6 +387,7 @@ export class EngineService implements ConsoleApi {
     );
     for (const r of this.jobs.values()) if (r.result !== null) this.persistRun(r);
     this.listeners.clear();
+    await this.kafka.close();
     this.history.close();
   }
 

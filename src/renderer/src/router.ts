@@ -7,12 +7,15 @@ import { reactive } from 'vue';
 export type JobTab = 'overview' | 'workers' | 'checkpoints' | 'state' | 'timeline' | 'spec';
 export const JOB_TABS: readonly JobTab[] = ['overview', 'workers', 'checkpoints', 'state', 'timeline', 'spec'];
 
+export type KafkaTab = 'topics' | 'groups' | 'brokers';
+export const KAFKA_TABS: readonly KafkaTab[] = ['topics', 'groups', 'brokers'];
+
 export type Route =
   | { name: 'overview' }
   | { name: 'jobs' }
   | { name: 'new-job'; example: string | null }
   | { name: 'job'; jobId: string; tab: JobTab }
-  | { name: 'kafka' }
+  | { name: 'kafka'; connection: string | null; tab: KafkaTab; topic: string | null; group: string | null }
   | { name: 'drills' }
   | { name: 'not-found'; path: string };
 
@@ -27,7 +30,21 @@ export function parseHash(hash: string): Route {
     const tab = (parts[2] ?? 'overview') as JobTab;
     if (/^[A-Za-z0-9_-]+$/.test(parts[1]!) && JOB_TABS.includes(tab)) return { name: 'job', jobId: parts[1]!, tab };
   }
-  if (parts[0] === 'kafka') return { name: 'kafka' };
+  if (parts[0] === 'kafka') {
+    // #/kafka[/<connection>[/<tab>[/<topic or group, URI-encoded>]]]
+    const dec = (x: string | undefined): string | null => {
+      if (x === undefined) return null;
+      try {
+        return decodeURIComponent(x);
+      } catch {
+        return null;
+      }
+    };
+    const tab = (parts[2] ?? 'topics') as KafkaTab;
+    if (!KAFKA_TABS.includes(tab)) return { name: 'not-found', path: pathPart ?? '' };
+    const item = dec(parts[3]);
+    return { name: 'kafka', connection: dec(parts[1]), tab, topic: tab === 'topics' ? item : null, group: tab === 'groups' ? item : null };
+  }
   if (parts[0] === 'drills') return { name: 'drills' };
   return { name: 'not-found', path: pathPart ?? '' };
 }
@@ -36,6 +53,10 @@ export const route = reactive<{ current: Route }>({ current: parseHash(location.
 window.addEventListener('hashchange', () => {
   route.current = parseHash(location.hash);
 });
+
+export function kafkaHref(connection: string, tab: KafkaTab = 'topics', item?: string): string {
+  return `#/kafka/${encodeURIComponent(connection)}/${tab}${item !== undefined ? `/${encodeURIComponent(item)}` : ''}`;
+}
 
 export function go(hash: string): void {
   location.hash = hash;

@@ -1,5 +1,6 @@
 /** The one subscription: pushed events from the engine → the stores. */
 import { transport } from '../api/client';
+import { timeSnapshotApply } from '../perf';
 import { useJobsStore } from './jobs';
 import { useMetricsStore } from './metrics';
 import { useUiStore } from './ui';
@@ -29,7 +30,7 @@ export function startSubscription(): void {
   transport.onEvent((e) => {
     switch (e.event) {
       case 'snapshot':
-        metrics.push(e.data);
+        timeSnapshotApply(() => metrics.push(e.data));
         break;
       case 'jobs': {
         jobs.applyLive(e.data);

@@ -15,6 +15,7 @@ interface Confirm {
   title: string;
   body: string;
   action: string;
+  keep: string;
   resolve: (ok: boolean) => void;
 }
 
@@ -49,10 +50,10 @@ export const useUiStore = defineStore('ui', {
       this.toasts = this.toasts.filter((t) => t.id !== id);
     },
     /** Asks before a destructive action; resolves true when confirmed. */
-    ask(title: string, body: string, action: string): Promise<boolean> {
+    ask(title: string, body: string, action: string, keep = 'Keep running'): Promise<boolean> {
       this.confirm?.resolve(false);
       return new Promise((resolve) => {
-        this.confirm = { title, body, action, resolve };
+        this.confirm = { title, body, action, keep, resolve };
       });
     },
     answer(ok: boolean) {
