@@ -148,9 +148,17 @@ export class ClusterExplorer {
       else offset = byTime!.get(pn) ?? p.latest;
       if (offset < 0) offset = p.latest;
       let got = 0;
+      let empty = 0;
       while (got < limit && offset < p.latest && Date.now() < deadline) {
         const [res] = await this.client.fetch([{ topic: req.topic, partition: pn, offset }], { isolation: req.isolation ?? 'read_committed', maxWaitMs: 0, maxBytesPerPartition: 512 * 1024 });
-        if (res === undefined || res.nextOffset <= offset) break; // nothing more readable (e.g. an open transaction)
+        if (res === undefined || res.nextOffset <= offset) {
+          // Nothing readable: an open transaction holds the rest back, or a busy broker
+          // answered empty. Ask again a few times before concluding it is the former.
+          if (++empty >= 4) break;
+          await new Promise((r) => setTimeout(r, 50 * empty));
+          continue;
+        }
+        empty = 0;
         offset = res.nextOffset;
         for (const r of res.records) {
           if (got >= limit) break;
