@@ -335,6 +335,87 @@ export const kafkaResetPlanSchema = z.strictObject({
 
 const resetParams = z.strictObject({ connection: connectionNameSchema, group: groupIdSchema, target: kafkaResetTargetSchema, topics: z.array(topicNameSchema).min(1).max(100).optional() });
 
+
+// ------------------------------------------------------------------ Drills (chaos / recovery)
+
+const drillNameSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9_.-]+$/, 'a drill name is letters, digits, _, . or -');
+const drillRunIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'a run id is letters, digits, _ or -');
+const verdictSchema = z.enum(['PASS', 'FAIL']);
+
+/** An example drill of resources/drills: what it does and its fault schedule as written. */
+export const drillInfoSchema = z.strictObject({
+  name: drillNameSchema,
+  description: str(2000),
+  durationMs: count,
+  guarantee: str(40).nullable(),
+  faults: z.array(z.strictObject({ type: str(40), detail: str(500) })).max(100),
+});
+
+export const drillRunSummarySchema = z.strictObject({
+  runId: drillRunIdSchema,
+  drill: str(200),
+  verdict: verdictSchema,
+  guarantee: str(40),
+  expected: count,
+  produced: count,
+  lost: count,
+  duplicated: count,
+  mismatched: count,
+  faults: count,
+  startedAt: str(64),
+  durationMs: count,
+});
+
+export const drillFaultOutcomeSchema = z.strictObject({
+  seq: count,
+  type: str(60),
+  origin: z.enum(['fixed', 'random', 'unplanned']),
+  description: str(2000),
+  atMs: nullableNum,
+  worker: count.nullable(),
+  skipped: str(2000).nullable(),
+  detectMs: nullableNum,
+  restartMs: nullableNum,
+  restoreMs: nullableNum,
+  restoreBytes: nullableNum,
+  restoredFrom: count.nullable(),
+  caughtUpMs: nullableNum,
+  recordsReplayed: nullableNum,
+  fallback: z.array(str(2000)).max(20),
+});
+
+/** The run's JSON report (schema sluice.drill-report/1), the parts the console shows. */
+export const drillReportSchema = z.strictObject({
+  runId: drillRunIdSchema,
+  drill: str(200),
+  description: str(2000).nullable(),
+  seed: count,
+  startedAt: str(64),
+  durationMs: count,
+  verdict: verdictSchema,
+  verdictReasons: z.array(str(2000)).max(50),
+  guarantee: str(40),
+  jobState: str(40),
+  aborted: str(2000).nullable(),
+  records: z.strictObject({ input: count, expected: count, produced: count, lost: count, duplicated: count, mismatched: count }),
+  faults: z.array(drillFaultOutcomeSchema).max(200),
+  checkpoints: z.strictObject({ completed: count, failed: count, p50Ms: nullableNum, p99Ms: nullableNum, maxMs: nullableNum }),
+});
+
+/** Progress of a drill running in the engine (pushed about once a second and on each step). */
+export const drillProgressSchema = z.strictObject({
+  runId: drillRunIdSchema,
+  drill: str(200),
+  phase: z.enum(['running', 'done', 'failed']),
+  elapsedMs: count,
+  durationMs: count,
+  faultsDone: count,
+  faultsTotal: count,
+  line: str(2000),
+  verdict: verdictSchema.nullable(),
+  error: str(4000).nullable(),
+});
+
 // ------------------------------------------------------------------ the calls
 
 const specTextSchema = z.string().min(1, 'the spec is empty').max(LIMITS.maxSpecChars, `a spec is at most ${LIMITS.maxSpecChars} characters`);
@@ -420,6 +501,12 @@ export const api = {
   kafkaPlanReset: { params: resetParams, result: kafkaResetPlanSchema },
   /** Plans again and applies (refused while the group has active members); returns what was applied. */
   kafkaApplyReset: { params: resetParams, result: kafkaResetPlanSchema },
+  listDrills: { params: empty, result: z.array(drillInfoSchema).max(100) },
+  /** Starts an example drill in the engine (its run folder under the data dir); one at a time. Progress arrives as `drill` events. */
+  runDrill: { params: z.strictObject({ name: drillNameSchema }), result: z.strictObject({ runId: drillRunIdSchema }) },
+  /** Past runs from the drill history, newest first. */
+  listDrillRuns: { params: empty, result: z.array(drillRunSummarySchema).max(100) },
+  getDrillRun: { params: z.strictObject({ runId: drillRunIdSchema }), result: drillReportSchema },
 } as const satisfies Record<ApiMethod, { params: z.ZodType; result: z.ZodType }>;
 
 // Every declared method has schemas and vice versa (checked by the compiler).
@@ -461,6 +548,10 @@ export type KafkaLagSample = z.output<typeof kafkaLagSampleSchema>;
 export type KafkaResetTarget = z.output<typeof kafkaResetTargetSchema>;
 export type KafkaResetPlan = z.output<typeof kafkaResetPlanSchema>;
 export type KafkaBrowseStart = z.output<typeof kafkaBrowseStartSchema>;
+export type DrillInfo = z.output<typeof drillInfoSchema>;
+export type DrillRunSummaryInfo = z.output<typeof drillRunSummarySchema>;
+export type DrillReportInfo = z.output<typeof drillReportSchema>;
+export type DrillProgress = z.output<typeof drillProgressSchema>;
 
 // ------------------------------------------------------------------ pushed events
 
@@ -479,6 +570,7 @@ export const apiEventSchema = z.discriminatedUnion('event', [
   z.strictObject({ event: z.literal('failure'), data: failureInfoSchema }),
   z.strictObject({ event: z.literal('recovered'), data: failureInfoSchema }),
   z.strictObject({ event: z.literal('notification'), data: notificationSchema }),
+  z.strictObject({ event: z.literal('drill'), data: drillProgressSchema }),
 ]);
 export type ApiEvent = z.output<typeof apiEventSchema>;
 

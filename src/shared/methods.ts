@@ -31,6 +31,10 @@ export const API_METHODS = [
   'kafkaLagHistory',
   'kafkaPlanReset',
   'kafkaApplyReset',
+  'listDrills',
+  'runDrill',
+  'listDrillRuns',
+  'getDrillRun',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];

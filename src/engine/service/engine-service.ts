@@ -17,12 +17,15 @@ import { ExampleCatalog } from './examples.js';
 import { HistoryStore } from './history-store.js';
 import { JobRun } from './job-run.js';
 import { KafkaService } from './kafka-service.js';
+import { DrillService } from './drill-service.js';
 
 export interface EngineServiceOptions {
   /** App data folder: history.db and one work folder per job run. */
   readonly dataDir: string;
   /** resources/examples (null: no examples). */
   readonly examplesDir: string | null;
+  /** resources/drills (default: `drills` next to examplesDir; null: no drills). */
+  readonly drillsDir?: string | null;
   readonly launcher?: WorkerLauncher;
   /** Snapshot period (default 1000 ms). */
   readonly tickMs?: number;
@@ -70,6 +73,7 @@ export class EngineService implements ConsoleApi {
   private readonly history: HistoryStore;
   private readonly examples: ExampleCatalog;
   private readonly kafka: KafkaService;
+  private readonly drills: DrillService;
   private readonly timer: NodeJS.Timeout;
   private readonly pruneTimer: NodeJS.Timeout;
   private closed = false;
@@ -79,6 +83,8 @@ export class EngineService implements ConsoleApi {
     this.history = new HistoryStore(opts.dataDir);
     this.examples = new ExampleCatalog(opts.examplesDir);
     this.kafka = new KafkaService(opts.dataDir);
+    const drillsDir = opts.drillsDir !== undefined ? opts.drillsDir : opts.examplesDir === null ? null : path.join(path.dirname(opts.examplesDir), 'drills');
+    this.drills = new DrillService(opts.dataDir, drillsDir, (data) => this.emit({ event: 'drill', data }));
     const retain = opts.retainHistoryMs ?? 24 * 3600_000;
     this.history.prune(Date.now() - retain);
     this.timer = setInterval(() => this.tick(), opts.tickMs ?? 1000);
@@ -355,6 +361,22 @@ export class EngineService implements ConsoleApi {
     return this.kafka.applyReset(p);
   }
 
+  // ---- Drills (src/engine/drills through DrillService) ------------------------------------
+
+  listDrills(): Promise<Result<'listDrills'>> {
+    return guarded(() => this.drills.list());
+  }
+  runDrill(p: Params<'runDrill'>): Promise<Result<'runDrill'>> {
+    if (this.closed) return Promise.reject(new ApiError('ILLEGAL_STATE', 'the engine is shutting down'));
+    return guarded(() => this.drills.run(p));
+  }
+  listDrillRuns(): Promise<Result<'listDrillRuns'>> {
+    return guarded(() => this.drills.runs());
+  }
+  getDrillRun(p: Params<'getDrillRun'>): Promise<Result<'getDrillRun'>> {
+    return guarded(() => this.drills.get(p));
+  }
+
   // ---- lifecycle -----------------------------------------------------------------------
 
   /** Job list and each live job's latest snapshot (for `/metrics`). */
@@ -388,6 +410,7 @@ export class EngineService implements ConsoleApi {
     for (const r of this.jobs.values()) if (r.result !== null) this.persistRun(r);
     this.listeners.clear();
     await this.kafka.close();
+    await this.drills.close();
     this.history.close();
   }
 

@@ -1,6 +1,7 @@
 /** The one subscription: pushed events from the engine → the stores. */
 import { transport } from '../api/client';
 import { timeSnapshotApply } from '../perf';
+import { useDrillsStore } from './drills';
 import { useJobsStore } from './jobs';
 import { useMetricsStore } from './metrics';
 import { useUiStore } from './ui';
@@ -9,6 +10,7 @@ export function startSubscription(): void {
   const jobs = useJobsStore();
   const metrics = useMetricsStore();
   const ui = useUiStore();
+  const drills = useDrillsStore();
   const refresh = new Map<string, ReturnType<typeof setTimeout>>();
   /** Debounced refetch of a job's detail when something about it changed. */
   const touch = (jobId: string): void => {
@@ -49,6 +51,9 @@ export function startSubscription(): void {
         break;
       case 'notification':
         ui.toast(e.data.level, e.data.title, e.data.body);
+        break;
+      case 'drill':
+        drills.apply(e.data);
         break;
     }
   });

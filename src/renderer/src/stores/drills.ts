@@ -1,0 +1,85 @@
+/**
+ * Drills: the example drills the engine offers, the drill running in the engine (its
+ * progress arrives as `drill` events through the one subscription), past runs from the
+ * engine's drill history, and the report of the selected run.
+ */
+import { defineStore } from 'pinia';
+import type { DrillInfo, DrillProgress, DrillReportInfo, DrillRunSummaryInfo } from '../../../shared/api';
+import { api } from '../api/client';
+import { errorText } from './jobs';
+import { useUiStore } from './ui';
+
+type Load<T> = { data: T | null; loading: boolean; error: string | null };
+const load = <T>(): Load<T> => ({ data: null, loading: false, error: null });
+
+async function into<T>(slot: Load<T>, f: () => Promise<T>): Promise<T | null> {
+  slot.loading = true;
+  try {
+    const v = await f();
+    slot.data = v;
+    slot.error = null;
+    return v;
+  } catch (e) {
+    slot.error = errorText(e);
+    return null;
+  } finally {
+    slot.loading = false;
+  }
+}
+
+export const useDrillsStore = defineStore('drills', {
+  state: () => ({
+    drills: load<DrillInfo[]>(),
+    runs: load<DrillRunSummaryInfo[]>(),
+    report: load<DrillReportInfo>(),
+    /** The run whose report is shown. */
+    selected: null as string | null,
+    /** The latest progress of the drill started or seen running in this session. */
+    progress: null as DrillProgress | null,
+    starting: null as string | null,
+    startError: null as string | null,
+  }),
+  getters: {
+    running: (s): boolean => s.starting !== null || s.progress?.phase === 'running',
+  },
+  actions: {
+    fetchDrills() {
+      return into(this.drills, () => api.listDrills({}));
+    },
+    fetchRuns() {
+      return into(this.runs, () => api.listDrillRuns({}));
+    },
+    select(runId: string) {
+      this.selected = runId;
+      if (this.report.data?.runId !== runId) this.report.data = null;
+      return into(this.report, () => api.getDrillRun({ runId }));
+    },
+    async run(name: string) {
+      this.starting = name;
+      this.startError = null;
+      try {
+        const { runId } = await api.runDrill({ name });
+        if (this.progress?.runId !== runId) {
+          this.progress = { runId, drill: name, phase: 'running', elapsedMs: 0, durationMs: this.drills.data?.find((d) => d.name === name)?.durationMs ?? 0, faultsDone: 0, faultsTotal: 0, line: 'starting', verdict: null, error: null };
+        }
+      } catch (e) {
+        this.startError = errorText(e);
+        useUiStore().toast('error', `Drill ${name} not started`, this.startError);
+      } finally {
+        this.starting = null;
+      }
+    },
+    /** A pushed `drill` event. */
+    apply(p: DrillProgress) {
+      this.progress = p;
+      if (p.phase === 'running') return;
+      void this.fetchRuns();
+      if (p.phase === 'done') {
+        void this.select(p.runId);
+        useUiStore().toast(p.verdict === 'PASS' ? 'info' : 'error', `Drill ${p.drill}: ${p.verdict ?? ''}`, p.line);
+      } else {
+        useUiStore().toast('error', `Drill ${p.drill} could not run`, p.error ?? '');
+      }
+    },
+  },
+});
