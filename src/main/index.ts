@@ -3,7 +3,7 @@
  * folder, the console API over checked IPC, OS notifications for failures, and a graceful
  * shutdown that cancels running jobs before the app exits.
  */
-import { app, BrowserWindow, Menu, Notification, session } from 'electron';
+import { app, BrowserWindow, Menu, Notification, safeStorage, session } from 'electron';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineService, findResourcesDir } from '../engine/service/index.js';
@@ -52,6 +52,12 @@ if (!app.requestSingleInstanceLock()) {
       dataDir,
       examplesDir: resources === null ? null : path.join(resources, 'examples'),
       launcher: electronWorkerLauncher(path.join(appRoot, 'dist', 'engine', 'runtime', 'worker-main.js')),
+      // Kafka passwords are saved only encrypted by the OS keychain.
+      secrets: {
+        available: () => safeStorage.isEncryptionAvailable(),
+        encrypt: (plain) => safeStorage.encryptString(plain).toString('base64'),
+        decrypt: (cipher) => safeStorage.decryptString(Buffer.from(cipher, 'base64')),
+      },
     });
     hardenSession(session.defaultSession);
     serveRenderer(path.join(here, '../renderer'));

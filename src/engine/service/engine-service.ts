@@ -17,6 +17,7 @@ import { ExampleCatalog } from './examples.js';
 import { HistoryStore } from './history-store.js';
 import { JobRun } from './job-run.js';
 import { KafkaService } from './kafka-service.js';
+import type { SecretBox } from './connection-store.js';
 import { DrillService } from './drill-service.js';
 
 export interface EngineServiceOptions {
@@ -27,6 +28,8 @@ export interface EngineServiceOptions {
   /** resources/drills (default: `drills` next to examplesDir; null: no drills). */
   readonly drillsDir?: string | null;
   readonly launcher?: WorkerLauncher;
+  /** Encrypts saved Kafka passwords (Electron: safeStorage). Without it passwords are not saved. */
+  readonly secrets?: SecretBox | null;
   /** Snapshot period (default 1000 ms). */
   readonly tickMs?: number;
   /** Snapshots older than this are pruned from SQLite (default 24 h). */
@@ -82,7 +85,7 @@ export class EngineService implements ConsoleApi {
     mkdirSync(opts.dataDir, { recursive: true });
     this.history = new HistoryStore(opts.dataDir);
     this.examples = new ExampleCatalog(opts.examplesDir);
-    this.kafka = new KafkaService(opts.dataDir);
+    this.kafka = new KafkaService(opts.dataDir, opts.secrets ?? null);
     const drillsDir = opts.drillsDir !== undefined ? opts.drillsDir : opts.examplesDir === null ? null : path.join(path.dirname(opts.examplesDir), 'drills');
     this.drills = new DrillService(opts.dataDir, drillsDir, (data) => this.emit({ event: 'drill', data }));
     const retain = opts.retainHistoryMs ?? 24 * 3600_000;

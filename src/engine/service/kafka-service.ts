@@ -1,10 +1,12 @@
 /**
- * The Kafka half of the console API: named connections (kept in memory for this
- * session; passwords never leave this module), and the explorer's views
+ * The Kafka half of the console API: named connections (saved in the data folder; a
+ * password only encrypted by the OS keychain, and never sent back to the renderer), and
+ * the explorer's views
  * (src/engine/kafka) mapped onto the contract's shapes. Lag samples go to
  * `<dataDir>/kafka-lag.db`, the same store `sluice kafka lag` uses, so the lag chart
  * shows what was sampled before the page was opened.
  */
+import { ConnectionStore, type SecretBox } from './connection-store.js';
 import path from 'node:path';
 import { KafkaError } from '../connectors/kafka/errors.js';
 import { DEFAULT_BURROW_OPTIONS } from '../kafka/burrow.js';
@@ -99,7 +101,19 @@ export class KafkaService {
   private readonly explorer = new KafkaExplorer();
   private store: LagStore | null = null;
 
-  constructor(private readonly dataDir: string) {}
+  private readonly saved: ConnectionStore;
+
+  constructor(
+    private readonly dataDir: string,
+    secrets: SecretBox | null = null,
+  ) {
+    this.saved = new ConnectionStore(dataDir, secrets);
+    for (const c of this.saved.load()) this.explorer.addConnection(c);
+  }
+
+  private persist(): void {
+    this.saved.save(this.explorer.connections());
+  }
 
   private lagStore(): LagStore {
     return (this.store ??= LagStore.open(path.join(this.dataDir, 'kafka-lag.db')));
@@ -132,12 +146,14 @@ export class KafkaService {
     const c: NamedConnection = { name: p.name, brokers: p.brokers, clientId: 'sluice-console', ssl: p.ssl, sasl, connectionTimeoutMs: 3_000, requestTimeoutMs: 15_000, retries: 1 };
     if (old !== undefined) await this.explorer.removeConnection(p.name);
     this.explorer.addConnection(c);
+    this.persist();
     return masked(c);
   }
 
   async removeConnection(p: Params<'kafkaRemoveConnection'>): Promise<Result<'kafkaRemoveConnection'>> {
     const had = this.explorer.connections().some((x) => x.name === p.connection);
     await this.explorer.removeConnection(p.connection);
+    if (had) this.persist();
     return { removed: had };
   }
 
