@@ -134,6 +134,13 @@ describe.skipIf(!run)('Drills view e2e (Chromium against sluice serve)', () => {
     expect(await page.locator('[data-test=drill-runs] tbody tr').count()).toBe(1);
   });
 
+  it('lists the run among the recent drills on the overview', async () => {
+    await page.goto(`${served.url}#/`);
+    const card = page.locator('[data-test=overview-drills]');
+    await card.waitFor();
+    await expect.poll(() => card.locator('tbody tr').first().textContent(), { timeout: 10_000 }).toMatch(/corrupt-newest-checkpoint\s*PASS\s*0\s*0/);
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });

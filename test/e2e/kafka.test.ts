@@ -152,6 +152,14 @@ describe.skipIf(!run || !broker.available)(`Kafka view e2e (Chromium, sluice ser
     await shot('16-kafka-topic-messages');
   });
 
+  it('shows the connection with its status on the overview', async () => {
+    await page.goto(`${served.url}#/`);
+    const card = page.locator('[data-test=overview-kafka]');
+    await card.waitFor();
+    const line = card.locator('tr', { hasText: conn });
+    await expect.poll(() => line.textContent(), { timeout: 20_000 }).toMatch(/OK.*broker/);
+  });
+
   it('logged no console errors', () => {
     expect(consoleErrors).toEqual([]);
   });
