@@ -440,6 +440,8 @@ export const api = {
   },
   cancelJob: { params: jobRef, result: z.strictObject({ state: jobStateSchema }) },
   stopWithSavepoint: { params: jobRef, result: z.strictObject({ checkpoint: count, checkpointDir: str(4000) }) },
+  /** A new run of a stopped job's spec, restored from its latest savepoint, at `parallelism` (rescale). */
+  resumeFromSavepoint: { params: z.strictObject({ jobId: jobIdSchema, parallelism: z.number().int().min(1).max(1024) }), result: z.strictObject({ jobId: jobIdSchema }) },
   killWorker: { params: z.strictObject({ jobId: jobIdSchema, worker: z.number().int().min(0).max(1023) }), result: z.strictObject({ worker: count, pid: z.number().int() }) },
   killRandomWorker: { params: jobRef, result: z.strictObject({ worker: count, pid: z.number().int() }) },
   triggerCheckpoint: { params: jobRef, result: checkpointInfoSchema },

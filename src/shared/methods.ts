@@ -13,6 +13,7 @@ export const API_METHODS = [
   'getMetricsHistory',
   'cancelJob',
   'stopWithSavepoint',
+  'resumeFromSavepoint',
   'killWorker',
   'killRandomWorker',
   'triggerCheckpoint',

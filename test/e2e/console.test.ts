@@ -149,6 +149,23 @@ describe.skipIf(!run)('console e2e (Chromium against sluice serve)', () => {
     await page.getByRole('button', { name: /light theme/i }).click();
   });
 
+  it('stops the job with a savepoint and resumes it at another parallelism (rescale)', async () => {
+    await page.goto(jobUrl);
+    await page.getByRole('button', { name: 'Stop with savepoint', exact: true }).click();
+    await page.locator('[data-test=confirm]').click();
+    await expect.poll(() => page.locator('[data-test=job-state]').textContent(), { timeout: 60_000 }).toBe('CANCELED');
+    const oldUrl = page.url();
+    await page.locator('[data-test=resume-parallelism]').fill('1');
+    await page.locator('[data-test=resume-savepoint]').click();
+    await expect.poll(() => page.url(), { timeout: 30_000 }).not.toBe(oldUrl);
+    await expect.poll(() => page.locator('[data-test=job-state]').textContent(), { timeout: 30_000 }).toBe('RUNNING');
+    await expect.poll(() => page.locator('[data-test=job-view]').textContent(), { timeout: 10_000 }).toContain('1 worker(s)');
+    await expect
+      .poll(async () => parseFloat(((await page.locator('[data-test=throughput]').textContent().catch(() => null)) ?? '0').replace(/[^\d.]/g, '')) || 0, { timeout: 30_000, interval: 500 })
+      .toBeGreaterThan(0);
+    jobUrl = page.url().replace(/\/(overview|workers|checkpoints|state|timeline)$/, '');
+  });
+
   it('cancels the job after a confirmation', async () => {
     await page.goto(jobUrl);
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();

@@ -167,19 +167,38 @@ export class EngineService implements ConsoleApi {
   }
 
   async startJob(p: Params<'startJob'>): Promise<Result<'startJob'>> {
+    return this.launch(p.text, p.example ?? null, [], null);
+  }
+
+  /** Rescale: the job's spec again, restored from its latest savepoint, at another parallelism. */
+  async resumeFromSavepoint(p: Params<'resumeFromSavepoint'>): Promise<Result<'resumeFromSavepoint'>> {
+    const r = this.run(p.jobId);
+    const sp = r.savepoints[r.savepoints.length - 1];
+    if (sp === undefined) throw new ApiError('ILLEGAL_STATE', `job ${r.name} has no savepoint: stop it with a savepoint first`);
+    if (p.parallelism > r.spec.maxParallelism) {
+      throw new ApiError('BAD_REQUEST', `parallelism ${p.parallelism} is above the job's maxParallelism ${r.spec.maxParallelism} (its number of key groups)`);
+    }
+    return this.launch(r.specText, r.example, [`parallelism=${p.parallelism}`], { checkpointDir: sp.checkpointDir, checkpoint: sp.checkpoint });
+  }
+
+  private async launch(text: string, example: string | null, overrides: string[], restoreFrom: { checkpointDir: string; checkpoint: number } | null): Promise<Result<'startJob'>> {
     if (this.closed) throw new ApiError('ILLEGAL_STATE', 'the engine is shutting down');
-    if (p.example !== undefined && !this.examples.has(p.example)) throw new ApiError('NOT_FOUND', `no example "${p.example}"`);
+    if (example !== null && !this.examples.has(example)) throw new ApiError('NOT_FOUND', `no example "${example}"`);
     const runDir = path.join(this.opts.dataDir, 'jobs', `${new Date().toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}`);
-    const parsed = parseJobSpecText(p.text, { specDir: runDir });
+    const parsed = parseJobSpecText(text, { specDir: runDir, overrides });
     if (!parsed.ok) throw new ApiError('INVALID_SPEC', `invalid job spec (${parsed.errors.length} problem(s))`, parsed.errors.slice(0, 500));
     const spec = parsed.spec;
     if (spec.mode !== 'stream') {
       throw new ApiError('INVALID_SPEC', 'the console runs stream jobs; run batch jobs with `sluice run <spec>`', [{ path: 'mode', message: 'must be "stream" in the console' }]);
     }
     mkdirSync(runDir, { recursive: true });
-    if (p.example !== undefined) this.examples.copyInputs(p.example, runDir);
-    const jm = new JobManager(spec, { stateDir: path.join(runDir, 'state'), ...(this.opts.launcher ? { launcher: this.opts.launcher } : {}) });
-    const run = new JobRun(jm, spec, p.text, p.example ?? null, runDir);
+    if (example !== null) this.examples.copyInputs(example, runDir);
+    const jm = new JobManager(spec, {
+      stateDir: path.join(runDir, 'state'),
+      ...(this.opts.launcher ? { launcher: this.opts.launcher } : {}),
+      ...(restoreFrom !== null ? { restoreFrom } : {}),
+    });
+    const run = new JobRun(jm, spec, text, example, runDir);
     this.jobs.set(run.jobId, run);
     this.wire(run);
     this.history.saveRun({ jobId: run.jobId, name: run.name, started: run.startedAt, ended: null, state: jm.state, detail: null });
@@ -193,7 +212,8 @@ export class EngineService implements ConsoleApi {
       this.emit({ event: 'jobs', data: this.summaries() });
       throw new ApiError('INTERNAL', `job "${spec.name}" could not start: ${why}`);
     }
-    run.note('action', `started with ${spec.parallelism} worker(s), pids ${jm.workers().map((w) => w.pid).join(', ')}`);
+    const from = restoreFrom === null ? '' : ` from savepoint ${restoreFrom.checkpoint}`;
+    run.note('action', `started${from} with ${spec.parallelism} worker(s), pids ${jm.workers().map((w) => w.pid).join(', ')}`);
     this.emit({ event: 'jobs', data: this.summaries() });
     return { jobId: run.jobId };
   }

@@ -121,6 +121,13 @@ export const useJobsStore = defineStore('jobs', {
     stopWithSavepoint(jobId: string) {
       return this.act(jobId, 'savepoint', () => api.stopWithSavepoint({ jobId }), (r) => `Stopped with savepoint ${r.checkpoint}`);
     },
+    /** A new run from the job's latest savepoint at `parallelism` (rescale); returns its id. */
+    async resumeFromSavepoint(jobId: string, parallelism: number): Promise<string | null> {
+      const r = await this.act(jobId, 'resume', () => api.resumeFromSavepoint({ jobId, parallelism }), () => `Resumed from the savepoint with ${parallelism} worker(s)`);
+      if (r === null) return null;
+      await this.fetchList();
+      return r.jobId;
+    },
     killWorker(jobId: string, worker: number) {
       return this.act(jobId, `kill-${worker}`, () => api.killWorker({ jobId, worker }), (r) => `Killed worker ${r.worker} (pid ${r.pid})`);
     },
