@@ -34,7 +34,7 @@ export function openSqlite(file: string, opts: OpenSqliteOptions = {}): SqliteDa
   try {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     if (!opts.readonly) {
-      db.pragma('journal_mode = WAL');
+      setWalMode(db, file);
       db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     }
   } catch (err) {
@@ -42,6 +42,25 @@ export function openSqlite(file: string, opts: OpenSqliteOptions = {}): SqliteDa
     throw err;
   }
   return db;
+}
+
+/**
+ * Switches a database to WAL. When several processes open a new file at the same moment,
+ * SQLite can answer SQLITE_BUSY to the journal-mode change without calling the busy
+ * handler, so the change is retried here (a few seconds at most) before it is an error.
+ */
+function setWalMode(db: SqliteDatabase, file: string): void {
+  const deadline = Date.now() + 5_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      const busy = (e as { code?: string }).code === 'SQLITE_BUSY' || /database is locked/.test(String(e));
+      if (!busy || Date.now() > deadline) throw new Error(`cannot switch ${file} to WAL: ${e instanceof Error ? e.message : String(e)}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(100, 5 * attempt));
+    }
+  }
 }
 
 /** Runs `fn` in a BEGIN IMMEDIATE transaction (takes the write lock up front). */

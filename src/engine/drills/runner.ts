@@ -322,18 +322,28 @@ export class DrillRun {
           this.timeline.mark('fault', `${f.seq}: source resumed`);
           break;
         case 'corrupt-checkpoint': {
-          const newest = this.jm
-            .checkpoints()
-            .filter((c) => c.status === 'completed' && c.retainedAsBase !== true)
-            .sort((a, b) => b.id - a.id)[0];
-          if (newest === undefined) {
+          const newestCompleted = () =>
+            this.jm
+              .checkpoints()
+              .filter((c) => c.status === 'completed' && c.retainedAsBase !== true)
+              .sort((a, b) => b.id - a.id)[0];
+          if (newestCompleted() === undefined) {
             o.skipped = 'no checkpoint had completed yet';
             break;
           }
-          o.corrupted = { checkpoint: newest.id, files: corruptCheckpoint(this.jm.stateDir, newest.id) };
-          this.progress(`  corrupted checkpoint ${newest.id}: ${o.corrupted.files.join(', ')}`);
+          // Corrupt when the kill is detected, not before it: the job manager emits the failure
+          // before it stops checkpointing and plans the restore, so no newer checkpoint can
+          // complete in between and the corrupted one is the newest the restore sees.
+          const off = this.jm.on('failure', () => {
+            off();
+            const newest = newestCompleted();
+            if (newest === undefined) return;
+            o.corrupted = { checkpoint: newest.id, files: corruptCheckpoint(this.jm.stateDir, newest.id) };
+            this.progress(`  corrupted checkpoint ${newest.id}: ${o.corrupted.files.join(', ')}`);
+          });
           o.worker = f.workers[0]!;
           this.kill(o, o.worker);
+          if (o.skipped !== null) off();
           break;
         }
         case 'deliver-twice': {
