@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium, SCREENSHOTS, startServe, type Served } from './serve-harness.js';
+import { chromiumAvailable, launchChromium, SCREENSHOTS, startServe, type Served, openConsolePage } from './serve-harness.js';
 
 const run = chromiumAvailable();
 
@@ -24,12 +24,7 @@ describe.skipIf(!run)('console e2e (Chromium against sluice serve)', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     served = await startServe();
     browser = await launchChromium();
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-    page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    page = await openConsolePage(browser, consoleErrors);
   }, 60_000);
 
   afterAll(async () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { Admin as KafkaAdmin, Producer } from 'kafkajs';
 import { createTopic, DEFAULT_BROKERS, randomName, requireBroker, testKafka } from '../kafka/broker.js';
-import { chromiumAvailable, launchChromium, SCREENSHOTS, startServe, type Served } from './serve-harness.js';
+import { chromiumAvailable, launchChromium, SCREENSHOTS, startServe, type Served, openConsolePage } from './serve-harness.js';
 
 const run = chromiumAvailable();
 const broker = run ? await requireBroker() : { available: false };
@@ -48,12 +48,7 @@ describe.skipIf(!run || !broker.available)(`Kafka view e2e (Chromium, sluice ser
     await admin.setOffsets({ groupId: group, topic, partitions: COMMITTED.map((offset, partition) => ({ partition, offset: String(offset) })) });
     served = await startServe();
     browser = await launchChromium();
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-    page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    page = await openConsolePage(browser, consoleErrors);
   }, 90_000);
 
   afterAll(async () => {

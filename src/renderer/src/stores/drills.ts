@@ -8,24 +8,8 @@ import type { DrillInfo, DrillProgress, DrillReportInfo, DrillRunSummaryInfo } f
 import { api } from '../api/client';
 import { errorText } from './jobs';
 import { useUiStore } from './ui';
+import { into, load } from './load';
 
-type Load<T> = { data: T | null; loading: boolean; error: string | null };
-const load = <T>(): Load<T> => ({ data: null, loading: false, error: null });
-
-async function into<T>(slot: Load<T>, f: () => Promise<T>): Promise<T | null> {
-  slot.loading = true;
-  try {
-    const v = await f();
-    slot.data = v;
-    slot.error = null;
-    return v;
-  } catch (e) {
-    slot.error = errorText(e);
-    return null;
-  } finally {
-    slot.loading = false;
-  }
-}
 
 export const useDrillsStore = defineStore('drills', {
   state: () => ({

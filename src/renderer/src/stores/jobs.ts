@@ -4,12 +4,9 @@ import { ApiError, type ExampleInfo, type JobDetail, type JobSummary, type Overv
 import { api } from '../api/client';
 import { useUiStore } from './ui';
 
-export function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
+import { errorText, load, type Load } from './load';
 
-type Load<T> = { data: T | null; loading: boolean; error: string | null };
-const load = <T>(): Load<T> => ({ data: null, loading: false, error: null });
+export { errorText };
 
 export const useJobsStore = defineStore('jobs', {
   state: () => ({
