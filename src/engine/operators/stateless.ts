@@ -17,99 +17,84 @@ function compiled(src: string): Evaluate {
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-abstract class StatelessOperator implements Operator {
+/**
+ * One expression evaluated per record. The loop and the dead letter for a failing
+ * expression live here; each step says what its result means.
+ */
+abstract class ExpressionOperator implements Operator {
   readonly keyed: boolean = false;
-  constructor(readonly id: string) {}
+  constructor(
+    readonly id: string,
+    private readonly evaluate: Evaluate,
+  ) {}
   open(): void {}
-  abstract processBatch(batch: Batch, out: Output): void;
-}
 
-export class FilterOperator extends StatelessOperator {
-  private readonly test: Evaluate;
-  constructor(id: string, expr: string) {
-    super(id);
-    this.test = compiled(expr);
-  }
-  processBatch(batch: Batch, out: Output): void {
-    const { records, timestamps } = batch;
-    for (let i = 0; i < records.length; i++) {
-      const rec = records[i]!;
-      let keep: unknown;
-      try {
-        keep = this.test(rec);
-      } catch (e) {
-        out.deadLetter({ origin: this.id, reason: reasonOf(e), raw: rec });
-        continue;
-      }
-      if (keep === true) out.emit(rec, timestamps[i]!);
-      else if (keep !== false) out.deadLetter({ origin: this.id, reason: `filter must give true or false, got ${JSON.stringify(keep)}`, raw: rec });
-    }
-  }
-}
-
-export class MapOperator extends StatelessOperator {
-  private readonly fn: Evaluate;
-  constructor(id: string, spec: { expr: string } | { fields: Record<string, string> }) {
-    super(id);
-    if ('expr' in spec) {
-      this.fn = compiled(spec.expr);
-    } else {
-      const names = Object.keys(spec.fields);
-      const fns = names.map((n) => compiled(spec.fields[n]!));
-      this.fn = (rec) => {
-        const o: Rec = {};
-        for (let j = 0; j < names.length; j++) o[names[j]!] = fns[j]!(rec);
-        return o;
-      };
-    }
-  }
   processBatch(batch: Batch, out: Output): void {
     const { records, timestamps } = batch;
     for (let i = 0; i < records.length; i++) {
       const rec = records[i]!;
       let v: unknown;
       try {
-        v = this.fn(rec);
+        v = this.evaluate(rec);
       } catch (e) {
         out.deadLetter({ origin: this.id, reason: reasonOf(e), raw: rec });
         continue;
       }
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.emit(v as Rec, timestamps[i]!);
-      else out.deadLetter({ origin: this.id, reason: `map must give an object, got ${JSON.stringify(v)}`, raw: rec });
+      this.onResult(rec, v, timestamps[i]!, out);
     }
+  }
+
+  /** What the expression's value `v` for `rec` produces. */
+  protected abstract onResult(rec: Rec, v: unknown, ts: number, out: Output): void;
+}
+
+export class FilterOperator extends ExpressionOperator {
+  constructor(id: string, expr: string) {
+    super(id, compiled(expr));
+  }
+  protected onResult(rec: Rec, keep: unknown, ts: number, out: Output): void {
+    if (keep === true) out.emit(rec, ts);
+    else if (keep !== false) out.deadLetter({ origin: this.id, reason: `filter must give true or false, got ${JSON.stringify(keep)}`, raw: rec });
   }
 }
 
-export class FlatMapOperator extends StatelessOperator {
-  private readonly fn: Evaluate;
+function mapFunction(spec: { expr: string } | { fields: Record<string, string> }): Evaluate {
+  if ('expr' in spec) return compiled(spec.expr);
+  const names = Object.keys(spec.fields);
+  const fns = names.map((n) => compiled(spec.fields[n]!));
+  return (rec) => {
+    const o: Rec = {};
+    for (let j = 0; j < names.length; j++) o[names[j]!] = fns[j]!(rec);
+    return o;
+  };
+}
+
+export class MapOperator extends ExpressionOperator {
+  constructor(id: string, spec: { expr: string } | { fields: Record<string, string> }) {
+    super(id, mapFunction(spec));
+  }
+  protected onResult(rec: Rec, v: unknown, ts: number, out: Output): void {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) out.emit(v as Rec, ts);
+    else out.deadLetter({ origin: this.id, reason: `map must give an object, got ${JSON.stringify(v)}`, raw: rec });
+  }
+}
+
+export class FlatMapOperator extends ExpressionOperator {
   constructor(
     id: string,
     expr: string,
     private readonly as: string,
   ) {
-    super(id);
-    this.fn = compiled(expr);
+    super(id, compiled(expr));
   }
-  processBatch(batch: Batch, out: Output): void {
-    const { records, timestamps } = batch;
-    for (let i = 0; i < records.length; i++) {
-      const rec = records[i]!;
-      let v: unknown;
-      try {
-        v = this.fn(rec);
-      } catch (e) {
-        out.deadLetter({ origin: this.id, reason: reasonOf(e), raw: rec });
-        continue;
-      }
-      if (!Array.isArray(v)) {
-        out.deadLetter({ origin: this.id, reason: `flatMap must give a list, got ${JSON.stringify(v)}`, raw: rec });
-        continue;
-      }
-      const ts = timestamps[i]!;
-      for (const el of v) {
-        if (el !== null && typeof el === 'object' && !Array.isArray(el)) out.emit(el as Rec, ts);
-        else out.emit({ [this.as]: el }, ts);
-      }
+  protected onResult(rec: Rec, v: unknown, ts: number, out: Output): void {
+    if (!Array.isArray(v)) {
+      out.deadLetter({ origin: this.id, reason: `flatMap must give a list, got ${JSON.stringify(v)}`, raw: rec });
+      return;
+    }
+    for (const el of v) {
+      if (el !== null && typeof el === 'object' && !Array.isArray(el)) out.emit(el as Rec, ts);
+      else out.emit({ [this.as]: el }, ts);
     }
   }
 }
