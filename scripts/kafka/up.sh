@@ -93,8 +93,12 @@ CONF
   if [ ! -f "$SLUICE_KAFKA_DATA/meta.properties" ]; then
     cluster_id="${SLUICE_KAFKA_CLUSTER_ID:-}"
     if [ -z "$cluster_id" ]; then
-      # Kafka Uuid: 16 random bytes, URL-safe base64 without padding (22 chars)
-      cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+      # Kafka Uuid: 16 random bytes, URL-safe base64 without padding (22 chars). One that
+      # starts with "-" would be read as an option by the storage tool: draw again.
+      cluster_id="-"
+      while [ "${cluster_id#-}" != "$cluster_id" ]; do
+        cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+      done
     fi
     kafka_log "formatting $SLUICE_KAFKA_DATA (cluster id $cluster_id)"
     if ! "$java" "${tool_jvm[@]}" -cp "$SLUICE_KAFKA_LIBS/*" kafka.tools.StorageTool format \

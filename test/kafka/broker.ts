@@ -144,18 +144,27 @@ export async function createTopic(
   partitions = 1,
   opts: { replicationFactor?: number; configEntries?: { name: string; value: string }[]; timeoutMs?: number } = {},
 ): Promise<void> {
-  const created = await admin.createTopics({
-    waitForLeaders: true,
-    timeout: opts.timeoutMs ?? 15_000,
-    topics: [
-      {
-        topic: name,
-        numPartitions: partitions,
-        replicationFactor: opts.replicationFactor ?? 1,
-        ...(opts.configEntries ? { configEntries: opts.configEntries } : {}),
-      },
-    ],
-  });
+  // kafkajs's own leader wait gives up with UNKNOWN_TOPIC_OR_PARTITION on a broker that
+  // has just started (its metadata lags the controller); the wait below covers it.
+  const created = await admin
+    .createTopics({
+      waitForLeaders: true,
+      timeout: opts.timeoutMs ?? 15_000,
+      topics: [
+        {
+          topic: name,
+          numPartitions: partitions,
+          replicationFactor: opts.replicationFactor ?? 1,
+          // Tests write records with old event timestamps (1970); the broker's time-based
+          // retention check would delete those segments in the middle of a test.
+          configEntries: [{ name: 'retention.ms', value: '-1' }, ...(opts.configEntries ?? [])],
+        },
+      ],
+    })
+    .catch((e: unknown) => {
+      if ((e as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION') return true;
+      throw e;
+    });
   if (!created) throw new Error(`topic ${name} already exists`);
   await waitFor(
     async () => {

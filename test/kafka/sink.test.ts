@@ -1,7 +1,7 @@
 /**
  * Kafka → keyed window job → Kafka, at-least-once, parallelism 2, with a worker SIGKILLed
  * mid-run: every window result reaches the output topic with the right value (replays may
- * repeat some); keys and headers are set. Exactly-once with a Kafka sink is refused.
+ * repeat some); keys and headers are set. Exactly-once: exactly-once-sink.test.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { ClusterExplorer } from '../../src/engine/kafka/explorer.js';
 import { JobManager } from '../../src/engine/runtime/job-manager.js';
 import { spec, tempDir } from '../helpers/jobs.js';
 import { createTopic, DEFAULT_BROKERS, randomName, requireBroker, testKafka } from './broker.js';
+import { expectedWindowSums, writeWindowInput } from './window-fixture.js';
 
 const broker = await requireBroker();
 
@@ -35,45 +36,15 @@ describe.skipIf(!broker.available)(`Kafka sink on ${DEFAULT_BROKERS}`, () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('exactly-once with a kafka sink is refused with the reason', async () => {
-    const s = spec(
-      {
-        name: 'eos-refused',
-        guarantee: 'exactly-once',
-        source: { type: 'generator', count: 10 },
-        pipeline: [],
-        sink: { type: 'kafka', brokers: DEFAULT_BROKERS.split(','), topic: 'x' },
-      },
-      dir,
-    );
-    const jm = new JobManager(s, { stateDir: path.join(dir, 'refused') });
-    await expect(jm.start()).rejects.toThrow(/kafka sink is at-least-once.*guarantee: at-least-once/);
-    await jm.cancel().catch(() => undefined);
-  });
-
   it('Kafka → keyed tumbling count → Kafka, parallelism 2, one SIGKILL: no window result lost, keys and headers set', async () => {
     const input = randomName('sink-in');
     const output = randomName('sink-out');
     topics.push(input, output);
     await createTopic(admin, input, 4);
     await createTopic(admin, output, 3);
-    const n = 4000;
-    const keys = 13;
-    const producer = kafka.producer();
-    await producer.connect();
-    try {
-      const messages = Array.from({ length: n }, (_, i) => ({ partition: i % 4, value: JSON.stringify({ key: `k${i % keys}`, value: 1 }), timestamp: String(1_000_000 + i * 10) }));
-      for (let i = 0; i < n; i += 500) await producer.send({ topic: input, acks: -1, messages: messages.slice(i, i + 500) });
-    } finally {
-      await producer.disconnect();
-    }
-    // expected: count per key per 1 s window, record timestamps as event time
-    const expected = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const ts = 1_000_000 + i * 10;
-      const k = `k${i % keys}|${ts - (ts % 1000)}`;
-      expected.set(k, (expected.get(k) ?? 0) + 1);
-    }
+    const inputSpec = { n: 4000, keys: 13, partitions: 4 };
+    await writeWindowInput(kafka, input, inputSpec);
+    const expected = expectedWindowSums(inputSpec);
     const jobDir = path.join(dir, 'job');
     fs.mkdirSync(jobDir);
     const s = spec(

@@ -3,18 +3,21 @@
  * that a sink can give the guarantee the job asks for (the engine refuses a combination
  * that cannot, with a message that says why).
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { JobSpec, SinkSpec, SourceSpec } from '../job/spec.js';
 import type { DeliveryGuarantee, Sink } from './sink.js';
 import type { Source } from './source.js';
 import { GeneratorSource } from './generator.js';
 import { FileSource } from './file-source.js';
+import { NexmarkSource } from './nexmark-source.js';
 import { SqliteSource } from './sqlite-source.js';
 import { LogSink, LogSource } from './log/index.js';
 import { FileSink } from './file-sink.js';
 import { SqliteSink } from './sqlite-sink.js';
 import { KafkaSource } from './kafka/kafka-source.js';
-import { KafkaSink } from './kafka/kafka-sink.js';
+import { KafkaSink, type KafkaTransactionOptions } from './kafka/kafka-sink.js';
 
 export class UnsupportedConnectorError extends Error {}
 
@@ -30,6 +33,20 @@ export function createSource(spec: SourceSpec, specDir: string): Source {
         skew: spec.skew,
         startTs: spec.startTs,
         eventTimeRate: spec.eventTimeRate,
+        splits: spec.splits,
+      });
+    case 'nexmark':
+      return new NexmarkSource({
+        seed: spec.seed,
+        count: spec.count,
+        eventsPerSecond: spec.eventsPerSecond,
+        startTs: spec.startTs,
+        eventTimeRate: spec.eventTimeRate,
+        hotAuctionRatio: spec.hotAuctionRatio,
+        hotBiddersRatio: spec.hotBiddersRatio,
+        hotSellersRatio: spec.hotSellersRatio,
+        activePeople: spec.activePeople,
+        inFlightAuctions: spec.inFlightAuctions,
         splits: spec.splits,
       });
     case 'file':
@@ -61,7 +78,7 @@ export function sinkGuarantee(spec: SinkSpec): DeliveryGuarantee {
     case 'sqlite':
       return spec.mode === 'insert' ? 'at-least-once' : 'exactly-once';
     case 'kafka':
-      return 'at-least-once';
+      return 'exactly-once';
   }
 }
 
@@ -71,13 +88,20 @@ export function guaranteeProblem(spec: SinkSpec, guarantee: DeliveryGuarantee): 
   if (spec.type === 'sqlite') {
     return `sqlite sink mode "insert" writes rows directly and duplicates them on replay after a failure: use mode "transactional" (two-phase commit) or "upsert" (idempotent), or set guarantee: at-least-once`;
   }
-  if (spec.type === 'kafka') {
-    return 'the kafka sink is at-least-once (a replay after a failure produces records again); transactional exactly-once Kafka output is not built yet: set guarantee: at-least-once';
-  }
   return `sink type "${spec.type}" cannot give exactly-once`;
 }
 
-export function createSink(spec: SinkSpec, guarantee: DeliveryGuarantee, specDir: string): Sink {
+/** Where a job run keeps sink bookkeeping that must outlive a worker (the Kafka transaction ledger). */
+export interface SinkRunContext {
+  /** The run's state directory (host and workers see the same one). */
+  readonly dir: string;
+  readonly jobName: string;
+}
+
+/** Default transaction timeout: the broker's default transaction.max.timeout.ms. */
+const KAFKA_TRANSACTION_TIMEOUT_MS = 15 * 60_000;
+
+export function createSink(spec: SinkSpec, guarantee: DeliveryGuarantee, specDir: string, run?: SinkRunContext): Sink {
   const problem = guaranteeProblem(spec, guarantee);
   if (problem !== null) throw new UnsupportedConnectorError(`guarantee exactly-once: ${problem}`);
   const abs = (p: string): string => path.resolve(specDir, p);
@@ -89,8 +113,26 @@ export function createSink(spec: SinkSpec, guarantee: DeliveryGuarantee, specDir
     case 'log':
       return new LogSink({ path: abs(spec.path), topic: spec.topic, partitions: spec.partitions, keyField: 'key', guarantee });
     case 'kafka':
-      return new KafkaSink({ brokers: spec.brokers, topic: spec.topic, ssl: spec.ssl, sasl: spec.sasl, keyField: spec.keyField, headers: spec.headers ?? {}, partitioner: spec.partitioner ?? 'default' });
+      return new KafkaSink({
+        brokers: spec.brokers,
+        topic: spec.topic,
+        ssl: spec.ssl,
+        sasl: spec.sasl,
+        keyField: spec.keyField,
+        headers: spec.headers ?? {},
+        partitioner: spec.partitioner ?? 'default',
+        guarantee,
+        ...(guarantee === 'exactly-once' ? { transactions: kafkaTransactions(spec, run ?? { dir: mkdtempSync(path.join(os.tmpdir(), 'sluice-kafka-')), jobName: 'batch' }) } : {}),
+      });
   }
+}
+
+function kafkaTransactions(spec: Extract<SinkSpec, { type: 'kafka' }>, run: SinkRunContext): KafkaTransactionOptions {
+  return {
+    ledgerFile: path.join(run.dir, 'kafka-transactions.db'),
+    idPrefix: spec.transactionalIdPrefix ?? `sluice-${run.jobName.replace(/[^\w.-]+/g, '_')}`,
+    timeoutMs: spec.transactionTimeout ?? KAFKA_TRANSACTION_TIMEOUT_MS,
+  };
 }
 
 /**

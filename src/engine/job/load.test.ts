@@ -48,6 +48,8 @@ describe('defaults', () => {
       restart: { strategy: 'fixed-delay', attempts: 3, delay: 1000 },
       state: { backend: 'memory', ttl: null },
       batch: { memoryBudgetMb: 256, chunkRecords: 100_000 },
+      execution: { mode: 'continuous' },
+      overload: { strategy: 'backpressure' },
       specDir: '/specs/here',
     } satisfies JobSpec);
   });

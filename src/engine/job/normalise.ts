@@ -14,7 +14,7 @@ import type {
   StepDocument,
   WindowDocument,
 } from './schema.js';
-import type { AggFn, AggregateSpec, JobSpec, RestartSpec, SinkSpec, SourceSpec, Step, WatermarkSpec, WindowSpec } from './spec.js';
+import type { AggFn, AggregateSpec, ExecutionSpec, JobSpec, OverloadSpec, RestartSpec, SinkSpec, SourceSpec, Step, WatermarkSpec, WindowSpec } from './spec.js';
 
 const ms = (d: DurationInput): number => parseDuration(d);
 const msOr = (d: DurationInput | undefined, fallback: number): number => (d === undefined ? fallback : ms(d));
@@ -64,6 +64,24 @@ export function normaliseSource(s: SourceDocument, specDir: string): SourceSpec 
         skew: s.skew ?? 0,
         startTs: s.startTs ?? 1_700_000_000_000,
         eventTimeRate: s.eventTimeRate ?? eventsPerSecond ?? 100_000,
+        splits: s.splits ?? 16,
+        ...common,
+      };
+    }
+    case 'nexmark': {
+      const eventsPerSecond = s.eventsPerSecond ?? null;
+      return {
+        type: 'nexmark',
+        seed: s.seed ?? 0,
+        count: s.count ?? null,
+        eventsPerSecond,
+        startTs: s.startTs ?? 1_700_000_000_000,
+        eventTimeRate: s.eventTimeRate ?? eventsPerSecond ?? 10_000,
+        hotAuctionRatio: s.hotAuctionRatio ?? 2,
+        hotBiddersRatio: s.hotBiddersRatio ?? 4,
+        hotSellersRatio: s.hotSellersRatio ?? 4,
+        activePeople: s.activePeople ?? 1000,
+        inFlightAuctions: s.inFlightAuctions ?? 100,
         splits: s.splits ?? 16,
         ...common,
       };
@@ -186,6 +204,8 @@ export function normaliseSink(s: SinkDocument, specDir: string): SinkSpec {
         // Present only when given, so specs written before these fields normalise as before.
         ...(s.headers ? { headers: { ...s.headers } } : {}),
         ...(s.partitioner ? { partitioner: s.partitioner } : {}),
+        ...(s.transactionalIdPrefix !== undefined ? { transactionalIdPrefix: s.transactionalIdPrefix } : {}),
+        ...(s.transactionTimeout !== undefined ? { transactionTimeout: ms(s.transactionTimeout) } : {}),
       };
   }
 }
@@ -205,6 +225,20 @@ export function normaliseRestart(r: RestartDocument | undefined): RestartSpec {
         delay: msOr(r.delay, 1000),
       };
   }
+}
+
+/** Default trigger of a micro-batch (Spark's examples use 1 s). */
+export const DEFAULT_TRIGGER_MS = 1000;
+
+export function normaliseExecution(e: JobDocument['execution']): ExecutionSpec {
+  if ((e?.mode ?? 'continuous') === 'continuous') return { mode: 'continuous' };
+  return { mode: 'micro-batch', trigger: msOr(e?.trigger, DEFAULT_TRIGGER_MS) };
+}
+
+export function normaliseOverload(o: JobDocument['overload']): OverloadSpec {
+  if (o === undefined || o.strategy === 'backpressure') return { strategy: 'backpressure' };
+  // The schema requires both for shed.
+  return { strategy: 'shed', priority: o.priority!, queueThreshold: o.queueThreshold!, shedOutput: o.shedOutput ?? null };
 }
 
 export function normaliseJob(doc: JobDocument, specDir: string): JobSpec {
@@ -232,6 +266,8 @@ export function normaliseJob(doc: JobDocument, specDir: string): JobSpec {
     restart: normaliseRestart(doc.restart),
     state: { backend: doc.state?.backend ?? 'memory', ttl: msOrNull(doc.state?.ttl) },
     batch: { memoryBudgetMb: doc.batch?.memoryBudgetMb ?? 256, chunkRecords: doc.batch?.chunkRecords ?? 100_000 },
+    execution: normaliseExecution(doc.execution),
+    overload: normaliseOverload(doc.overload),
     specDir: dir,
   };
 }

@@ -81,6 +81,22 @@ export const generatorSourceSchema = z.strictObject({
   ...sourceCommon,
 });
 
+export const nexmarkSourceSchema = z.strictObject({
+  type: z.literal('nexmark'),
+  seed: z.number().int().optional(),
+  count: z.number().int().min(0).nullable().optional(),
+  eventsPerSecond: z.number().positive().nullable().optional(),
+  startTs: z.number().int().optional(),
+  eventTimeRate: z.number().positive().optional(),
+  hotAuctionRatio: posInt.optional(),
+  hotBiddersRatio: posInt.optional(),
+  hotSellersRatio: posInt.optional(),
+  activePeople: posInt.optional(),
+  inFlightAuctions: posInt.optional(),
+  splits: posInt.max(4096).optional(),
+  ...sourceCommon,
+}).meta({ description: 'Nexmark auction-site events: {type: person|auction|bid, …, dateTime} in proportion 1 : 3 : 46, deterministic from the seed' });
+
 export const logSourceSchema = z.strictObject({
   type: z.literal('log'),
   path: nonEmpty,
@@ -120,6 +136,7 @@ export const kafkaSourceSchema = z.strictObject({
 export const sourceSchema = z.discriminatedUnion('type', [
   fileSourceSchema,
   generatorSourceSchema,
+  nexmarkSourceSchema,
   logSourceSchema,
   sqliteSourceSchema,
   kafkaSourceSchema,
@@ -296,6 +313,14 @@ export const sinkSchema = z.discriminatedUnion('type', [
     keyField: nonEmpty.nullable().optional(),
     headers: z.record(nonEmpty, nonEmpty).optional().meta({ description: 'header name → field path of the record (strings as is, other values as JSON)' }),
     partitioner: z.enum(['default', 'legacy', 'round-robin']).optional().meta({ description: 'default: murmur2 of the key (Java-compatible); round-robin ignores keys' }),
+    transactionalIdPrefix: z
+      .string()
+      .regex(/^[\w.-]{1,200}$/, 'letters, digits, ".", "_" and "-" only (at most 200)')
+      .optional()
+      .meta({ description: 'exactly-once: transactional ids are <prefix>-<subtask>-<n> (default sluice-<job name>); two jobs running at once must not share one' }),
+    transactionTimeout: durationSchema
+      .optional()
+      .meta({ description: 'exactly-once: how long the broker keeps a transaction open before aborting it (default 15m, the broker maximum transaction.max.timeout.ms); must exceed checkpoint interval plus recovery time' }),
   }),
 ]).meta({ id: 'Sink' });
 
@@ -325,6 +350,29 @@ export const checkpointSchema = z.strictObject({
   fullEvery: posInt.optional(),
 });
 
+export const executionSchema = z
+  .strictObject({
+    mode: z.enum(['continuous', 'micro-batch']).optional(),
+    trigger: durationSchema.optional().meta({ description: 'micro-batch: how long input is collected before it is processed as one batch (default 1s); kept but unused in continuous mode, so one spec can be run both ways with --set execution.mode=…' }),
+  })
+  .meta({ id: 'Execution', description: 'continuous (default): record at a time; micro-batch: collect for one trigger interval, then process the batch' });
+
+// One object for both strategies (not a union), so a shedding spec can be run with
+// --set overload.strategy=backpressure for comparison; shed's own fields are then unused.
+export const overloadSchema = z
+  .strictObject({
+    strategy: z.enum(['backpressure', 'shed']),
+    priority: expression.optional().meta({ description: 'shed: a CEL expression giving an integer; lower values are dropped first' }),
+    queueThreshold: posInt.optional().meta({ description: "shed: records waiting in a source's input queue (read, not yet taken by the pipeline) above which records are dropped" }),
+    shedOutput: nonEmpty.nullable().optional().meta({ description: 'shed: side output receiving every dropped record' }),
+  })
+  .superRefine((o, ctx) => {
+    if (o.strategy !== 'shed') return;
+    if (o.priority === undefined) ctx.addIssue({ code: 'custom', path: ['priority'], message: 'strategy shed needs priority: a CEL expression giving an integer (lower is dropped first)' });
+    if (o.queueThreshold === undefined) ctx.addIssue({ code: 'custom', path: ['queueThreshold'], message: "strategy shed needs queueThreshold: how many records may wait in a source's input queue before the lowest-priority ones are dropped" });
+  })
+  .meta({ id: 'Overload' });
+
 export const MAX_PARALLELISM_LIMIT = 32768;
 
 export const jobDocumentSchema = z
@@ -350,6 +398,8 @@ export const jobDocumentSchema = z
     batch: z
       .strictObject({ memoryBudgetMb: posInt.optional(), chunkRecords: posInt.optional() })
       .optional(),
+    execution: executionSchema.optional(),
+    overload: overloadSchema.optional(),
   })
   .meta({ title: 'Sluice job spec' });
 

@@ -7,13 +7,14 @@ import { compileExpression, isFieldPath } from '../expr/index.js';
 import { formatDuration } from './duration.js';
 import { formatPath, suggestion } from './errors.js';
 import type { JobSpec, SinkSpec, SourceSpec, SpecError, WindowSpec } from './spec.js';
+import { checkExecution, checkOverload } from './semantic-overload.js';
 
 const d = (ms: number): string => formatDuration(ms);
 
 /** Whether records from this source carry an event time. */
 export function sourceHasEventTime(source: SourceSpec): boolean {
   if (source.timestampField !== null) return true;
-  if (source.type === 'generator') return true;
+  if (source.type === 'generator' || source.type === 'nexmark') return true;
   return source.type === 'kafka' && source.timestampFrom === 'record';
 }
 
@@ -24,6 +25,7 @@ export function sourceIsBounded(source: SourceSpec): boolean {
     case 'sqlite':
       return true;
     case 'generator':
+    case 'nexmark':
       return source.count !== null;
     case 'log':
     case 'kafka':
@@ -147,7 +149,7 @@ function checkSource(errors: SpecError[], spec: JobSpec): void {
     }
   }
   if (spec.mode === 'batch' && !sourceIsBounded(s)) {
-    const how = s.type === 'generator' ? 'set source.count' : 'set source.bounded: true';
+    const how = s.type === 'generator' || s.type === 'nexmark' ? 'set source.count' : 'set source.bounded: true';
     errors.push({ path: 'source', message: `batch mode needs a bounded source; the ${s.type} source is unbounded (${how})` });
   }
 }
@@ -177,6 +179,8 @@ export function checkJobSpec(spec: JobSpec): SpecError[] {
   checkJob(errors, spec);
   checkSource(errors, spec);
   checkPipeline(errors, spec);
+  checkExecution(errors, spec);
+  checkOverload(errors, spec);
   checkSink(errors, 'sink', spec.sink);
   for (const [name, sink] of Object.entries(spec.sideOutputs)) checkSink(errors, formatPath(['sideOutputs', name]), sink);
   checkGuarantee(errors, 'sink', spec);
@@ -193,6 +197,31 @@ function checkGuarantee(errors: SpecError[], path: string, spec: JobSpec, sideOu
       path: `${path}.mode`,
       message:
         'mode "insert" writes rows directly and duplicates them on replay after a failure, so it cannot give guarantee exactly-once: use mode "transactional" (two-phase commit) or "upsert" (idempotent), or set guarantee: at-least-once',
+    });
+  }
+  if (sink.type === 'kafka' && spec.mode === 'stream') checkKafkaTransactions(errors, path, spec, sink);
+}
+
+/**
+ * Exactly-once Kafka output becomes visible when a checkpoint completes; the broker aborts a
+ * transaction left open longer than its timeout, so one must outlast a checkpoint interval.
+ */
+function checkKafkaTransactions(errors: SpecError[], path: string, spec: JobSpec, sink: Extract<SinkSpec, { type: 'kafka' }>): void {
+  const interval = spec.checkpoint.interval;
+  if (interval === null) {
+    if (!sourceIsBounded(spec.source)) {
+      errors.push({
+        path: 'checkpoint.interval',
+        message: `exactly-once Kafka output (${path}) is committed when a checkpoint completes; with checkpoints off and an unbounded source it would never be committed: set checkpoint.interval, or guarantee: at-least-once`,
+      });
+    }
+    return;
+  }
+  const timeout = sink.transactionTimeout ?? 15 * 60_000;
+  if (timeout < interval * 2) {
+    errors.push({
+      path: `${path}.transactionTimeout`,
+      message: `${d(timeout)} is too short for checkpoints every ${d(interval)}: a transaction stays open for at least one interval and the broker aborts it (losing its output) when the timeout passes; use at least ${d(interval * 2)}`,
     });
   }
 }

@@ -58,6 +58,31 @@ export type GeneratorSourceSpec = SourceCommon & {
   splits: number;
 };
 
+/** Nexmark auction-site events (persons, auctions, bids 1 : 3 : 46); see connectors/nexmark-model.ts. */
+export type NexmarkSourceSpec = SourceCommon & {
+  type: 'nexmark';
+  /** 0 */
+  seed: number;
+  /** null = unbounded */
+  count: number | null;
+  /** null = as fast as possible */
+  eventsPerSecond: number | null;
+  /** 1700000000000 */
+  startTs: number;
+  /** events per second of event time; default eventsPerSecond ?? 10000 */
+  eventTimeRate: number;
+  /** 2, 4, 4: a bid/seller is hot with probability (r - 1) / r */
+  hotAuctionRatio: number;
+  hotBiddersRatio: number;
+  hotSellersRatio: number;
+  /** 1000 */
+  activePeople: number;
+  /** 100 */
+  inFlightAuctions: number;
+  /** 16 */
+  splits: number;
+};
+
 export type LogSourceSpec = SourceCommon & {
   type: 'log';
   /** absolute directory */
@@ -94,7 +119,7 @@ export type KafkaSourceSpec = SourceCommon & {
   bounded: boolean;
 };
 
-export type SourceSpec = FileSourceSpec | GeneratorSourceSpec | LogSourceSpec | SqliteSourceSpec | KafkaSourceSpec;
+export type SourceSpec = FileSourceSpec | GeneratorSourceSpec | NexmarkSourceSpec | LogSourceSpec | SqliteSourceSpec | KafkaSourceSpec;
 
 export type AggFn = { fn: 'count' } | { fn: 'sum' | 'min' | 'max' | 'avg'; field: string };
 export type AggregateSpec = { kind: 'single'; agg: AggFn } | { kind: 'named'; aggs: Record<string, AggFn> };
@@ -143,6 +168,10 @@ export type SinkSpec =
       headers?: Record<string, string>;
       /** absent = default (murmur2 of the key) */
       partitioner?: 'default' | 'legacy' | 'round-robin';
+      /** absent = sluice-<job name> */
+      transactionalIdPrefix?: string;
+      /** absent = 15 minutes */
+      transactionTimeout?: Ms;
     };
 
 export type RestartSpec =
@@ -165,6 +194,24 @@ export interface CheckpointSpec {
   fullEvery: number;
 }
 
+/**
+ * How the source side hands input to the pipeline (stream mode). continuous: record at a
+ * time (Flink); micro-batch: input is collected for one trigger interval and then
+ * processed as a unit, event time advancing only at batch boundaries (Spark Structured
+ * Streaming).
+ */
+export type ExecutionSpec = { mode: 'continuous' } | { mode: 'micro-batch'; trigger: Ms };
+
+/**
+ * What happens when input outruns processing. backpressure: the source stops reading (lag
+ * grows). shed: records read but not yet taken by the pipeline wait in the source's input
+ * queue; above `queueThreshold` records the lowest-priority ones are dropped, counted per
+ * priority and written to `shedOutput` when set.
+ */
+export type OverloadSpec =
+  | { strategy: 'backpressure' }
+  | { strategy: 'shed'; priority: string; queueThreshold: number; shedOutput: string | null };
+
 export interface JobSpec {
   name: string;
   /** stream */
@@ -185,6 +232,10 @@ export interface JobSpec {
   restart: RestartSpec;
   state: { backend: 'memory' | 'sqlite' /* memory */; ttl: Ms | null /* null */ };
   batch: { memoryBudgetMb: number /* 256 */; chunkRecords: number /* 100000 */ };
+  /** {mode: 'continuous'} */
+  execution: ExecutionSpec;
+  /** {strategy: 'backpressure'} */
+  overload: OverloadSpec;
   /** absolute folder of the spec file */
   specDir: string;
 }
@@ -198,6 +249,6 @@ export interface SpecError {
 export type ParseResult = { ok: true; spec: JobSpec } | { ok: false; errors: SpecError[] };
 
 export const STEP_KINDS = ['filter', 'map', 'flatMap', 'keyBy', 'window', 'aggregate', 'process'] as const;
-export const SOURCE_TYPES = ['file', 'generator', 'log', 'sqlite', 'kafka'] as const;
+export const SOURCE_TYPES = ['file', 'generator', 'nexmark', 'log', 'sqlite', 'kafka'] as const;
 export const SINK_TYPES = ['file', 'sqlite', 'log', 'kafka'] as const;
 export const AGG_FNS = ['count', 'sum', 'min', 'max', 'avg'] as const;

@@ -51,6 +51,8 @@ export interface JobManagerOptions {
 export interface FailureRecord {
   readonly attempt: number;
   readonly reason: string;
+  /** A failed restart: the failure the restarts are recovering from, and which try this was. */
+  readonly restartOf?: { readonly reason: string; readonly tries: number };
   readonly worker: number | null;
   /** When the failure was caused (a kill through the API) or first seen. */
   readonly at: number;
@@ -177,7 +179,7 @@ export class JobManager extends TypedEmitter<JobEvents> {
     for (const s of sinkSpecs) {
       try {
         const testOnly = s === this.spec.sink ? this.opts.testOnlySink : undefined;
-        const sink = testOnly !== undefined ? createTestOnlySink(testOnly, s, this.spec.specDir) : createSink(s, this.spec.guarantee, this.spec.specDir);
+        const sink = testOnly !== undefined ? createTestOnlySink(testOnly, s, this.spec.specDir) : createSink(s, this.spec.guarantee, this.spec.specDir, { dir: this.stateDir, jobName: this.spec.name });
         this.committers.push(await sink.openCommitter());
       } catch (e) {
         throw new Error(`cannot open the ${describeSink(s, this.spec.specDir)}: ${e instanceof Error ? e.message : String(e)}`);
@@ -451,7 +453,9 @@ export class JobManager extends TypedEmitter<JobEvents> {
       const why = e instanceof Error ? e.message : String(e);
       this.emit('log', `restart failed: ${why}`);
       const next = this.attempt ?? a;
-      const retry: FailureRecord = { ...failure, reason: `restart after "${failure.reason}" failed: ${why}`, at: Date.now(), detectMs: 0 };
+      // Name the original failure, not the chain of failed restarts before this one.
+      const restartOf = { reason: failure.restartOf?.reason ?? failure.reason, tries: (failure.restartOf?.tries ?? 0) + 1 };
+      const retry: FailureRecord = { ...failure, reason: `restart after "${restartOf.reason}" failed (try ${restartOf.tries}): ${why}`, restartOf, at: Date.now(), detectMs: 0 };
       this.failures.push(retry);
       this.emit('failure', retry);
       this.lifecycle.to('FAILING');

@@ -4,7 +4,7 @@
  *
  * Offsets are plain numbers (int64 offsets of a local cluster stay far below 2^53).
  */
-import { AssignerProtocol, Kafka, logLevel, type Admin, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, parseBrokers, type KafkaConnectionConfig } from './config.js';
 import { describeKafkaError, isRetriableFetchError, KafkaError, rootCause, withDeadline } from './errors.js';
 import { createRawCluster, READ_COMMITTED, READ_UNCOMMITTED, type RawCluster, type RawMessage } from './kafkajs-internals.js';
@@ -121,14 +121,18 @@ export function kafkajsConfig(cfg: KafkaConnectionConfig): KafkaConfig {
 
 const num = (s: string | number): number => Number(s);
 
-function headersOf(h: RawMessage['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) {
+/** Shared by every record without headers (most of them): no allocation per record. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function headersOf(h: RawMessage['headers']): Readonly<Record<string, string>> {
+  let out: Record<string, string> | null = null;
+  for (const k in h) {
+    const v = h[k];
     if (v === undefined) continue;
     const last = Array.isArray(v) ? v[v.length - 1] : v;
-    if (last !== undefined) out[k] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
+    if (last !== undefined) (out ??= {})[k] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
   }
-  return out;
+  return out ?? NO_HEADERS;
 }
 
 /** Removes records of aborted transactions (the same rule as kafkajs's consumer and the Java client). */
@@ -282,12 +286,31 @@ export class KafkaClient {
 
   async createTopic(name: string, partitions: number, replicationFactor = 1, configs: Record<string, string> = {}): Promise<void> {
     await this.call(`create topic ${name}`, async (admin) => {
-      const created = await admin.createTopics({
-        waitForLeaders: true,
-        timeout: this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-        topics: [{ topic: name, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }],
-      });
-      if (!created) throw new KafkaError('invalid', `topic ${name} already exists`);
+      const timeout = this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      // kafkajs's own leader wait gives up with UNKNOWN_TOPIC_OR_PARTITION when the broker's
+      // metadata lags its controller (a broker that just started): the topic exists then,
+      // so wait for its leaders here instead of failing (or retrying into "already exists").
+      const created = await admin
+        .createTopics({
+          waitForLeaders: true,
+          timeout,
+          topics: [{ topic: name, numPartitions: partitions, replicationFactor, configEntries: Object.entries(configs).map(([k, v]) => ({ name: k, value: v })) }],
+        })
+        .catch((e: unknown) => {
+          if ((rootCause(e) as { type?: string })?.type === 'UNKNOWN_TOPIC_OR_PARTITION') return null;
+          throw e;
+        });
+      if (created === false) throw new KafkaError('invalid', `topic ${name} already exists`);
+      if (created === null) {
+        const deadline = Date.now() + timeout;
+        for (;;) {
+          const md = await admin.fetchTopicMetadata({ topics: [name] }).catch(() => null);
+          const t = md?.topics.find((x) => x.name === name);
+          if (t !== undefined && t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0)) break;
+          if (Date.now() > deadline) throw new KafkaError('timeout', `topic ${name} was created but has no leader for every partition after ${timeout} ms`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
     });
   }
 
@@ -440,13 +463,7 @@ export class KafkaClient {
   }
 
   async producer(opts: ProducerOptions = {}): Promise<KafkaProducerHandle> {
-    const { Partitioners } = await import('kafkajs');
-    const createPartitioner =
-      opts.partitioner === 'legacy'
-        ? Partitioners.LegacyPartitioner
-        : opts.partitioner === 'round-robin'
-          ? roundRobinPartitioner
-          : Partitioners.DefaultPartitioner;
+    const createPartitioner = partitionerFactory(opts.partitioner ?? 'default');
     const transactional = opts.transactionalId !== undefined;
     const p: Producer = this.kafka.producer({
       createPartitioner,
@@ -505,25 +522,23 @@ export class KafkaClient {
 
 function toFetched(topic: string, fetchedOffset: number, p: { partition: number; highWatermark: string; lastStableOffset: string; abortedTransactions: { producerId: string; firstOffset: string }[]; messages: RawMessage[] }): FetchedPartition {
   // Batches may start before the requested offset (compressed / whole-batch reads).
-  const within = p.messages.filter((m) => num(m.offset) >= fetchedOffset);
+  const first = p.messages[0];
+  const within = first !== undefined && num(first.offset) < fetchedOffset ? p.messages.filter((m) => num(m.offset) >= fetchedOffset) : p.messages;
   let next = fetchedOffset;
   for (const m of p.messages) {
     const end = num(m.batchContext.firstOffset) + m.batchContext.lastOffsetDelta + 1;
     if (end > next) next = end;
   }
-  const kept = dropAborted(within, p.abortedTransactions ?? []).filter((m) => !m.isControlRecord);
+  // One pass, no intermediate arrays: this runs for every record the source reads.
+  const records: KafkaRecord[] = [];
+  for (const m of dropAborted(within, p.abortedTransactions ?? [])) {
+    if (m.isControlRecord) continue;
+    records.push({ topic, partition: p.partition, offset: num(m.offset), timestamp: num(m.timestamp), key: m.key, value: m.value, headers: headersOf(m.headers) });
+  }
   return {
     topic,
     partition: p.partition,
-    records: kept.map((m) => ({
-      topic,
-      partition: p.partition,
-      offset: num(m.offset),
-      timestamp: num(m.timestamp),
-      key: m.key,
-      value: m.value,
-      headers: headersOf(m.headers),
-    })),
+    records,
     nextOffset: next,
     highWatermark: num(p.highWatermark),
     lastStableOffset: num(p.lastStableOffset),
@@ -531,6 +546,11 @@ function toFetched(topic: string, fetchedOffset: number, p: { partition: number;
 }
 
 /** Records without an explicit partition go to partitions in turn (keys ignored). */
+/** kafkajs's partitioner factory for a sink's `partitioner` setting. */
+export function partitionerFactory(kind: 'default' | 'legacy' | 'round-robin'): ICustomPartitioner {
+  return kind === 'legacy' ? Partitioners.LegacyPartitioner : kind === 'round-robin' ? roundRobinPartitioner : Partitioners.DefaultPartitioner;
+}
+
 const roundRobinPartitioner = () => {
   let n = 0;
   return ({ partitionMetadata }: { partitionMetadata: { partitionId: number }[] }): number => {

@@ -135,7 +135,9 @@ export class KafkaSource implements Source {
 const MAX_BUFFERED = 4096;
 
 class KafkaSplitReader implements SplitReader {
+  /** Fetched records not yet returned are buffer[head..]: a read index, not splice(0, n), which copies the rest on every poll. */
   private buffer: KafkaRecord[] = [];
+  private head = 0;
   /** Next offset to fetch (after everything buffered). */
   private fetchOffset: number;
   /** Position after the last record returned by poll. */
@@ -165,35 +167,42 @@ class KafkaSplitReader implements SplitReader {
 
   poll(maxRecords: number): PollResult {
     if (this.failure !== null) throw this.failure;
-    if (this.buffer.length === 0) {
+    if (this.buffered === 0) {
       if (this.end !== null && this.pos >= this.end) return { kind: 'end' };
       this.prefetch();
       return { kind: 'idle', retryAfterMs: this.inFlight !== null ? 5 : Math.max(5, this.retryAt - Date.now()) };
     }
-    const n = Math.min(maxRecords, this.buffer.length);
-    const taken = this.buffer.splice(0, n);
+    const from = this.head;
+    const to = from + Math.min(maxRecords, this.buffered);
+    this.head = to;
     // When the buffer is drained the position is the fetch position, past control batches.
-    this.pos = this.buffer.length === 0 ? this.fetchOffset : taken[taken.length - 1]!.offset + 1;
-    if (this.buffer.length < MAX_BUFFERED / 2) this.prefetch();
+    this.pos = this.buffered === 0 ? this.fetchOffset : this.buffer[to - 1]!.offset + 1;
+    // The fetch only starts here; its records are appended after this synchronous poll.
+    if (this.buffered < MAX_BUFFERED / 2) this.prefetch();
+    const buffer = this.buffer;
     const records: Rec[] = [];
     const timestamps: number[] = [];
     const deadLetters: DeadLetter[] = [];
-    for (const r of taken) {
-      const origin = `${this.topic}/${this.partition}@${r.offset}`;
+    for (let i = from; i < to; i++) {
+      const r = buffer[i]!;
       const text = r.value === null ? null : r.value.toString('utf8');
       let v: unknown;
       try {
         v = text === null ? null : JSON.parse(text);
       } catch (e) {
-        deadLetters.push({ origin, reason: `record value is not JSON: ${e instanceof Error ? e.message : String(e)}`, raw: text });
+        deadLetters.push({ origin: this.origin(r), reason: `record value is not JSON: ${e instanceof Error ? e.message : String(e)}`, raw: text });
         continue;
       }
       if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-        deadLetters.push({ origin, reason: `record value is not a JSON object (${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v})`, raw: text });
+        deadLetters.push({ origin: this.origin(r), reason: `record value is not a JSON object (${v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v})`, raw: text });
         continue;
       }
       records.push(v as Rec);
       timestamps.push(r.timestamp);
+    }
+    if (this.buffered === 0) {
+      this.buffer = [];
+      this.head = 0;
     }
     return deadLetters.length > 0 ? { kind: 'records', records, timestamps, deadLetters } : { kind: 'records', records, timestamps };
   }
@@ -201,7 +210,7 @@ class KafkaSplitReader implements SplitReader {
   private prefetch(): void {
     if (this.inFlight !== null || this.closed || Date.now() < this.retryAt) return;
     if (this.end !== null && this.fetchOffset >= this.end) return;
-    if (this.buffer.length >= MAX_BUFFERED) return;
+    if (this.buffered >= MAX_BUFFERED) return;
     this.inFlight = this.client
       .fetch([{ topic: this.topic, partition: this.partition, offset: this.fetchOffset }], { isolation: this.isolation, maxWaitMs: 100, retries: 0 })
       .then(
@@ -220,9 +229,22 @@ class KafkaSplitReader implements SplitReader {
     this.highWatermark = res.highWatermark;
     let records = res.records;
     if (this.end !== null) records = records.filter((r) => r.offset < this.end!);
-    this.buffer.push(...records);
+    // No push(...records): a fetch of many small records would overflow the argument stack.
+    if (records.length > 0) {
+      this.buffer = this.head === 0 ? this.buffer.concat(records) : this.buffer.slice(this.head).concat(records);
+      this.head = 0;
+    }
     this.fetchOffset = this.end !== null ? Math.min(res.nextOffset, Math.max(this.end, this.fetchOffset)) : res.nextOffset;
-    if (this.buffer.length === 0) this.pos = this.fetchOffset;
+    if (this.buffered === 0) this.pos = this.fetchOffset;
+  }
+
+  /** `topic/partition@offset`, built only for a dead letter (not for every record read). */
+  private origin(r: KafkaRecord): string {
+    return `${this.topic}/${this.partition}@${r.offset}`;
+  }
+
+  private get buffered(): number {
+    return this.buffer.length - this.head;
   }
 
   private onFetchError(e: unknown): void {

@@ -47,6 +47,7 @@ export interface RawBroker {
     memberId: string;
     topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
   }): Promise<unknown>;
+  endTxn(req: { transactionalId: string; producerId: string; producerEpoch: number; transactionResult: boolean }): Promise<unknown>;
 }
 
 export interface RawCluster {
@@ -58,7 +59,7 @@ export interface RawCluster {
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
   findBroker(q: { nodeId: string | number }): Promise<RawBroker>;
-  findGroupCoordinator(q: { groupId: string }): Promise<RawBroker>;
+  findGroupCoordinator(q: { groupId: string; coordinatorType?: number }): Promise<RawBroker>;
   fetchTopicsOffset(
     topics: { topic: string; partitions: { partition: number }[]; fromBeginning?: boolean; fromTimestamp?: number }[],
   ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
@@ -83,6 +84,53 @@ const Cluster = require('kafkajs/src/cluster/index.js') as ClusterCtor;
 const { createLogger } = require('kafkajs/src/loggers/index.js') as { createLogger: (o: { level: number; logCreator: unknown }) => unknown };
 const socketFactory = require('kafkajs/src/network/socketFactory.js') as () => unknown;
 const isolation = require('kafkajs/src/protocol/isolationLevel.js') as { READ_COMMITTED: number; READ_UNCOMMITTED: number };
+
+const coordinatorTypes = require('kafkajs/src/protocol/coordinatorTypes.js') as { GROUP: number; TRANSACTION: number };
+export const TRANSACTION_COORDINATOR = coordinatorTypes.TRANSACTION;
+
+/**
+ * kafkajs's transaction manager (per transactional id) and message producer. Its public
+ * producer hides the producer id and epoch, which the host committer needs to finish a
+ * transaction a worker began (Flink's committer does the same with the Java client).
+ */
+export interface RawEosManager {
+  getProducerId(): string | number;
+  getProducerEpoch(): number;
+  initProducerId(): Promise<void>;
+  beginTransaction(): void;
+  abort(): Promise<void>;
+  isInTransaction(): boolean;
+}
+export interface RawMessageProducer {
+  sendBatch(req: {
+    acks: number;
+    timeout?: number;
+    topicMessages: { topic: string; messages: { key: string | Buffer | null; value: string | Buffer | null; partition?: number; headers?: Record<string, string>; timestamp?: string }[] }[];
+  }): Promise<unknown>;
+}
+const createEosManagerImpl = require('kafkajs/src/producer/eosManager/index.js') as (o: Record<string, unknown>) => RawEosManager;
+const createMessageProducerImpl = require('kafkajs/src/producer/messageProducer.js') as (o: Record<string, unknown>) => RawMessageProducer;
+const createRetry = require('kafkajs/src/retry/index.js') as (o: unknown) => unknown;
+
+export function createTransactionManager(cluster: RawCluster, transactionalId: string, transactionTimeoutMs: number): RawEosManager {
+  return createEosManagerImpl({ logger: silentLogger(), cluster, transactionTimeout: transactionTimeoutMs, transactional: true, transactionalId });
+}
+
+export function createMessageProducer(cluster: RawCluster, eos: RawEosManager, partitioner: unknown): RawMessageProducer {
+  return createMessageProducerImpl({
+    logger: silentLogger(),
+    cluster,
+    partitioner,
+    eosManager: eos,
+    idempotent: true,
+    retrier: createRetry({ retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 }),
+    getConnectionStatus: () => 'connected',
+  });
+}
+
+function silentLogger(): unknown {
+  return createLogger({ level: 0, logCreator: () => () => undefined });
+}
 
 export const READ_COMMITTED = isolation.READ_COMMITTED;
 export const READ_UNCOMMITTED = isolation.READ_UNCOMMITTED;

@@ -1,0 +1,110 @@
+/**
+ * Issue 4's exactly-once acceptance run: Kafka → keyed tumbling count → Kafka, exactly-once,
+ * parallelism 2, two workers SIGKILLed and the broker itself stopped and restarted while
+ * the job runs. A read_committed read of the output equals the batch recomputation over the
+ * input exactly. Runs against a broker of its own (private-broker.ts): restarting the
+ * shared one would break the tests running beside it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Admin, Kafka } from 'kafkajs';
+import { KafkaClient } from '../../src/engine/connectors/kafka/client.js';
+import { JobManager } from '../../src/engine/runtime/job-manager.js';
+import { spec, tempDir } from '../helpers/jobs.js';
+import { createTopic, randomName, requireBroker, testKafka, waitFor } from './broker.js';
+import { startPrivateBroker, type PrivateBroker } from './private-broker.js';
+import { expectedWindowSums, readTopic, windowResults, writeWindowInput } from './window-fixture.js';
+
+const shared = await requireBroker();
+
+// The private broker is started from the same cached jars as the shared one.
+describe.skipIf(!shared.available)('exactly-once through a broker restart', () => {
+  let broker: PrivateBroker;
+  let kafka: Kafka;
+  let admin: Admin;
+  const dir = tempDir('sluice-kafka-restart-');
+
+  beforeAll(async () => {
+    broker = await startPrivateBroker();
+    kafka = testKafka(randomName('sluice-restart'), { brokers: broker.brokers, retry: { retries: 12, initialRetryTime: 300 } });
+    admin = kafka.admin();
+    await admin.connect();
+  }, 240_000);
+
+  afterAll(async () => {
+    await admin?.disconnect().catch(() => undefined);
+    await broker?.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('two SIGKILLs and a broker restart: the read_committed output equals the batch recomputation', async () => {
+    const input = randomName('restart-in');
+    const output = randomName('restart-out');
+    await createTopic(admin, input, 4);
+    await createTopic(admin, output, 3);
+    const inputSpec = { n: 8000, keys: 11, partitions: 4, value: (i: number) => i % 7 };
+    await writeWindowInput(kafka, input, inputSpec);
+    // The batch recomputation: sum per key per 1 s window of the record timestamps.
+    const expected = expectedWindowSums(inputSpec);
+    const jobDir = path.join(dir, 'job');
+    fs.mkdirSync(jobDir);
+    const s = spec(
+      {
+        name: 'kafka-eos-restart',
+        parallelism: 2,
+        guarantee: 'exactly-once',
+        source: { type: 'kafka', brokers: broker.brokers, topics: [input], bounded: true, maxRecordsPerSecond: 400, watermarks: { strategy: 'bounded', maxOutOfOrderness: '100ms' } },
+        pipeline: [{ keyBy: 'key' }, { window: { type: 'tumbling', size: '1s' } }, { aggregate: { sum: 'value' } }],
+        checkpoint: { interval: '300ms' },
+        restart: { strategy: 'fixed-delay', attempts: 200, delay: '500ms' },
+        sink: { type: 'kafka', brokers: broker.brokers, topic: output, keyField: 'key' },
+      },
+      jobDir,
+    );
+    const jm = new JobManager(s, { stateDir: path.join(jobDir, 'state') });
+    const faults: string[] = [];
+    let completed = 0;
+    let restart: Promise<void> | null = null;
+    jm.on('checkpoint', (c) => {
+      if (c.status !== 'completed' || jm.state !== 'RUNNING') return;
+      completed++;
+      if (faults.length === 0 && completed >= 2) {
+        faults.push('kill worker 0');
+        jm.killWorker(0);
+      } else if (faults.length === 1 && completed >= 5) {
+        faults.push('kill worker 1');
+        jm.killWorker(1);
+      } else if (faults.length === 2 && completed >= 8) {
+        faults.push('broker restart');
+        restart = (async () => {
+          await broker.stop();
+          await new Promise((r) => setTimeout(r, 1_000));
+          await broker.start();
+        })();
+      }
+    });
+    await jm.start();
+    try {
+      const result = await Promise.race([jm.done, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('job did not finish in 240 s')), 240_000))]);
+      expect(result.state, `${result.error ?? ''}\n${result.failures.map((f) => f.reason).join('\n')}`).toBe('FINISHED');
+    } finally {
+      if (jm.state === 'RUNNING' || jm.state === 'RESTARTING') await jm.cancel();
+      if (restart !== null) await restart;
+    }
+    expect(faults).toEqual(['kill worker 0', 'kill worker 1', 'broker restart']);
+
+    const client = new KafkaClient({ brokers: broker.brokers });
+    try {
+      const records = await waitFor(async () => {
+        const r = await readTopic(client, output, 3, 'read_committed');
+        return r.length >= expected.size ? r : null;
+      }, { message: `${expected.size} window results`, timeoutMs: 30_000 });
+      const { results, duplicates } = windowResults(records);
+      expect(duplicates).toEqual([]);
+      expect(results).toEqual(expected);
+    } finally {
+      await client.close();
+    }
+  }, 420_000);
+});
