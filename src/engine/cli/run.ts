@@ -7,6 +7,7 @@ import { formatSpecErrors, loadJobSpecFile } from '../job/index.js';
 import { runBatchJob } from '../batch/index.js';
 import { JobManager } from '../runtime/job-manager.js';
 import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { formatLatency, formatOverload, mergeLatency, mergeOverload } from '../metrics/job-summary.js';
 import { EXIT_FAILED, EXIT_INVALID, EXIT_OK } from './exit-codes.js';
 import { ProgressLine } from './progress.js';
 
@@ -107,7 +108,10 @@ export async function runCommand(file: string, o: RunOptions): Promise<number> {
     await jm.cancel().catch(() => undefined);
     return EXIT_FAILED;
   }
-  if (!o.quiet) err(`job "${spec.name}" running: ${spec.parallelism} worker(s), pids ${jm.workers().map((w) => w.pid).join(', ')}`);
+  if (!o.quiet) {
+    const ex = spec.execution.mode === 'micro-batch' ? `micro-batch every ${spec.execution.trigger} ms` : 'continuous';
+    err(`job "${spec.name}" running: ${spec.parallelism} worker(s), pids ${jm.workers().map((w) => w.pid).join(', ')} · ${ex} · overload: ${spec.overload.strategy}`);
+  }
   const result = await jm.done;
   progress.done();
   process.off('SIGINT', onSigint);
@@ -116,6 +120,9 @@ export async function runCommand(file: string, o: RunOptions): Promise<number> {
     if (!o.quiet) {
       const done = result.checkpoints.filter((c) => c.status === 'completed').length;
       err(`${result.state === 'FINISHED' ? 'finished' : 'stopped'}: ${done} checkpoints completed, ${result.failures.length} failures recovered`);
+      // Counters are per worker process: after a restart they cover the last attempt only.
+      err(formatLatency(mergeLatency(latest.values())));
+      if (spec.overload.strategy === 'shed') err(formatOverload(mergeOverload(spec.overload, latest.values())));
     }
     return EXIT_OK;
   }

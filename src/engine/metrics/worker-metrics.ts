@@ -5,6 +5,7 @@
  * worker started, the host derives per-second rates from consecutive snapshots.
  */
 import type { StateStats } from '../state/memory-backend.js';
+import type { LatencyBuckets } from './latency-histogram.js';
 
 export interface SubtaskMetrics {
   /** `stage<k>`: the chain of operators the stage runs. */
@@ -51,4 +52,20 @@ export interface WorkerMetrics {
   readonly source: SourceMetrics;
   /** Measured at the last checkpoint (or on demand when checkpoints are off). */
   readonly state: StateStats | null;
+  /**
+   * End-to-end latency since this worker started: latency markers stamped at source read,
+   * measured when the sink has written the records before them (null: no sink stage here
+   * has measured one yet). Buckets so the host can merge workers before taking quantiles.
+   */
+  readonly latency: { readonly buckets: LatencyBuckets; readonly samples: number; readonly maxMs: number } | null;
+  /** `overload.strategy: shed`: the input queue now and the records dropped so far, per priority. */
+  readonly overload: OverloadMetrics | null;
+}
+
+export interface OverloadMetrics {
+  /** Records read but not yet taken by the pipeline. */
+  readonly queued: number;
+  readonly shedTotal: number;
+  /** priority (as a string key) → records dropped. */
+  readonly shedByPriority: Readonly<Record<string, number>>;
 }

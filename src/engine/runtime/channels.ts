@@ -19,6 +19,8 @@ export type ChannelFrame =
   | { readonly kind: 'data'; readonly batch: Batch; readonly bytes: number }
   | { readonly kind: 'watermark'; readonly watermark: number }
   | { readonly kind: 'barrier'; readonly checkpoint: number }
+  /** Flink-style latency marker: travels behind the records read before `stamp`, never overtakes them. */
+  | { readonly kind: 'latency-marker'; readonly stamp: number }
   | { readonly kind: 'end' };
 
 export interface OutboundLink {
@@ -124,6 +126,9 @@ export class SocketLink extends CreditedLink {
         break;
       case 'barrier':
         this.socket.write(encodeU32(FrameKind.Barrier, exchange, frame.checkpoint));
+        break;
+      case 'latency-marker':
+        this.socket.write(encodeNumber(FrameKind.LatencyMarker, exchange, frame.stamp));
         break;
       case 'end':
         this.socket.write(encodeEnd(exchange));

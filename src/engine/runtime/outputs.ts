@@ -9,6 +9,7 @@ import { keyGroupForKey, workerForKeyGroup } from '../core/keygroups.js';
 import type { DeadLetter, Rec } from '../core/types.js';
 import { checkpointId } from '../core/types.js';
 import type { SinkWriter } from '../connectors/sink.js';
+import { LatencyHistogram, wallClockMs } from '../metrics/latency-histogram.js';
 import { keyString, type Batch } from '../operators/operator.js';
 import type { ChainSink } from './chain.js';
 import type { OutboundLink } from './channels.js';
@@ -25,6 +26,8 @@ export interface StageOutput extends ChainSink {
   /** Sends what is buffered (a turn ends, or a watermark/barrier follows). */
   flush(): Promise<void>;
   watermark(wm: number): Promise<void>;
+  /** A latency marker stamped when the source read the records emitted before it. */
+  latencyMarker(stamp: number): void;
   barrier(checkpoint: number): Promise<void>;
   end(): Promise<void>;
   /**
@@ -155,6 +158,16 @@ export class ExchangeOutput implements StageOutput {
     for (const l of this.links) l.send(this.exchange, { kind: 'watermark', watermark: wm });
   }
 
+  private nextMarkerTarget = 0;
+
+  /** To one channel, round-robin (as Flink does): behind the records already routed there. */
+  latencyMarker(stamp: number): void {
+    const t = this.nextMarkerTarget;
+    this.nextMarkerTarget = (t + 1) % this.links.length;
+    this.flushTarget(t);
+    this.links[t]!.send(this.exchange, { kind: 'latency-marker', stamp });
+  }
+
   async barrier(checkpoint: number): Promise<void> {
     for (let t = 0; t < this.pending.length; t++) this.flushTarget(t);
     await this.sides.preCommit(checkpoint);
@@ -178,6 +191,11 @@ export class SinkOutput implements StageOutput {
   recordsOut = 0;
   /** Fault injection: a slow sink (ms per record). */
   delayMsPerRecord = 0;
+  /** End-to-end latency: source read → sink write of the records before each marker. */
+  readonly latency = new LatencyHistogram();
+  /** Markers behind records still buffered / behind the write in flight. */
+  private markersBuffered: number[] = [];
+  private markersWriting: number[] = [];
 
   private failure: unknown = undefined;
 
@@ -207,6 +225,19 @@ export class SinkOutput implements StageOutput {
     return this.writing === null && this.records_.length < SINK_BUFFER_RECORDS;
   }
 
+  /** Measured once the records before the marker are written (now, if they already are). */
+  latencyMarker(stamp: number): void {
+    if (this.records_.length > 0) this.markersBuffered.push(stamp);
+    else if (this.writing !== null) this.markersWriting.push(stamp);
+    else this.latency.record(wallClockMs() - stamp);
+  }
+
+  private observeWritten(): void {
+    const t = wallClockMs();
+    for (const stamp of this.markersWriting) this.latency.record(t - stamp);
+    this.markersWriting = [];
+  }
+
   queueLength(): number {
     return this.records_.length;
   }
@@ -226,6 +257,8 @@ export class SinkOutput implements StageOutput {
     const batch = { records: this.records_, timestamps: this.timestamps_ };
     this.records_ = [];
     this.timestamps_ = [];
+    this.markersWriting = this.markersBuffered;
+    this.markersBuffered = [];
     const delay = this.delayMsPerRecord * batch.records.length;
     this.writing = (async () => {
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
@@ -233,6 +266,7 @@ export class SinkOutput implements StageOutput {
     })().then(
       () => {
         this.writing = null;
+        this.observeWritten();
         this.wake();
       },
       (e: unknown) => {

@@ -5,7 +5,8 @@
  *
  * kinds: DATA (JSON {r: records, t: timestamps, k: keys}; NaN timestamps as null),
  * WATERMARK (f64), BARRIER (u32 checkpoint id), END (end of input), CREDIT (u32 frames
- * the receiver grants back, sent in the opposite direction), HELLO (u32 sender worker).
+ * the receiver grants back, sent in the opposite direction), HELLO (u32 sender worker),
+ * LATENCY_MARKER (f64: wall-clock ms when the source read the records before it).
  * Records are batched: one frame carries hundreds of records, never one.
  */
 import type { Batch } from '../operators/operator.js';
@@ -17,6 +18,7 @@ export const enum FrameKind {
   End = 4,
   Credit = 5,
   Hello = 6,
+  LatencyMarker = 7,
 }
 
 export type Frame =
@@ -25,7 +27,8 @@ export type Frame =
   | { kind: FrameKind.Barrier; exchange: number; checkpoint: number }
   | { kind: FrameKind.End; exchange: number }
   | { kind: FrameKind.Credit; exchange: number; credits: number }
-  | { kind: FrameKind.Hello; exchange: number; worker: number };
+  | { kind: FrameKind.Hello; exchange: number; worker: number }
+  | { kind: FrameKind.LatencyMarker; exchange: number; stamp: number };
 
 const HEADER = 6;
 
@@ -46,7 +49,7 @@ export function encodeData(exchange: number, batch: Batch): Buffer {
   return b;
 }
 
-export function encodeNumber(kind: FrameKind.Watermark, exchange: number, value: number): Buffer {
+export function encodeNumber(kind: FrameKind.Watermark | FrameKind.LatencyMarker, exchange: number, value: number): Buffer {
   const b = header(8, kind, exchange);
   b.writeDoubleLE(value, HEADER);
   return b;
@@ -82,6 +85,8 @@ function decodeFrame(buf: Buffer, start: number, end: number): Frame {
       return { kind, exchange, credits: buf.readUInt32LE(p) };
     case FrameKind.Hello:
       return { kind, exchange, worker: buf.readUInt32LE(p) };
+    case FrameKind.LatencyMarker:
+      return { kind, exchange, stamp: buf.readDoubleLE(p) };
     default:
       throw new Error(`exchange protocol error: unknown frame kind ${kind as number}`);
   }

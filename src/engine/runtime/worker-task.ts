@@ -33,9 +33,12 @@ import { SqliteStateBackend } from '../state/sqlite-backend.js';
 import type { StateBackend } from '../state/keyed-state.js';
 import { combinedWatermark, inputWatermarkOf, SplitWatermark } from '../time/watermarks.js';
 import type { SubtaskMetrics, WorkerMetrics } from '../metrics/worker-metrics.js';
+import { wallClockMs } from '../metrics/latency-histogram.js';
 import { OperatorChain } from './chain.js';
 import { InputGate, LoopbackLink, SocketLink, type ChannelFrame, type OutboundLink } from './channels.js';
 import type { CheckpointAck, CheckpointWritePoint, HostToWorker, WorkerConfig, WorkerToHost } from './messages.js';
+import { LoadShedder } from './load-shedder.js';
+import { MicroBatchCollector } from './micro-batch.js';
 import { ExchangeOutput, SideOutputs, SinkOutput, type StageOutput } from './outputs.js';
 import { planJob } from './plan.js';
 import { encodeU32, FrameDecoder, FrameKind } from './wire.js';
@@ -44,6 +47,8 @@ const POLL_RECORDS = 1024;
 const FRAMES_PER_TURN = 16;
 const METRICS_INTERVAL_MS = 1000;
 const PROCESSING_TIME_TICK_MS = 20;
+/** A source subtask sends a latency marker at most this often (Flink: metrics.latency.interval). */
+const LATENCY_MARKER_INTERVAL_MS = 10;
 
 export interface HostPort {
   send(msg: WorkerToHost): void;
@@ -75,6 +80,8 @@ interface SplitState {
   readonly reader: SplitReader;
   readonly watermark: SplitWatermark;
   ended: boolean;
+  /** Records of this split waiting in the shed queue: its end counts for the watermark once they left. */
+  queued: number;
 }
 
 interface PendingCheckpoint {
@@ -122,6 +129,11 @@ export class WorkerTask {
   private sourceMaxTs = MIN_WATERMARK;
   private loopDone: Promise<void> | null = null;
   private readonly throttle: Throttle;
+  /** execution.mode: micro-batch (null: continuous). */
+  private readonly micro: MicroBatchCollector<SplitState> | null;
+  /** overload.strategy: shed (null: backpressure). */
+  private readonly shedder: LoadShedder<SplitState> | null;
+  private lastMarkerStamp = 0;
 
   constructor(
     config: WorkerConfig,
@@ -135,6 +147,17 @@ export class WorkerTask {
     this.timestampOf = tf === null ? null : compileFieldPath(tf);
     const rate = config.spec.source.maxRecordsPerSecond;
     this.throttle = new Throttle(rate === null ? null : rate / config.parallelism, POLL_RECORDS);
+    const ex = config.spec.execution;
+    this.micro = ex.mode === 'micro-batch' ? new MicroBatchCollector<SplitState>(ex.trigger, now()) : null;
+    const ov = config.spec.overload;
+    this.shedder =
+      ov.strategy === 'shed'
+        ? new LoadShedder<SplitState>(ov.priority, ov.queueThreshold, ov.shedOutput, (q) => {
+            const split = q.split;
+            split.queued--;
+            if (split.ended && split.queued === 0) split.watermark.ended = true;
+          })
+        : null;
   }
 
   /** Builds stages, restores state, opens sources and sinks, listens for peers. */
@@ -144,11 +167,12 @@ export class WorkerTask {
     const numStages = plan.stages.length;
     const restoreStarted = now();
 
-    this.sinks = [this.cfg.testOnlySink !== undefined ? createTestOnlySink(this.cfg.testOnlySink, spec.sink, spec.specDir) : createSink(spec.sink, spec.guarantee, spec.specDir)];
+    const run = { dir: path.dirname(this.cfg.checkpointDir), jobName: spec.name };
+    this.sinks = [this.cfg.testOnlySink !== undefined ? createTestOnlySink(this.cfg.testOnlySink, spec.sink, spec.specDir) : createSink(spec.sink, spec.guarantee, spec.specDir, run)];
     const sideSinks = new Map<string, Sink>();
-    for (const [name, s] of Object.entries(spec.sideOutputs)) sideSinks.set(name, createSink(s, spec.guarantee, spec.specDir));
+    for (const [name, s] of Object.entries(spec.sideOutputs)) sideSinks.set(name, createSink(s, spec.guarantee, spec.specDir, run));
     const deadLetterName = 'dead-letter';
-    if (!sideSinks.has(deadLetterName)) sideSinks.set(deadLetterName, createSink(deadLetterSinkSpec(spec), spec.guarantee, spec.specDir));
+    if (!sideSinks.has(deadLetterName)) sideSinks.set(deadLetterName, createSink(deadLetterSinkSpec(spec), spec.guarantee, spec.specDir, run));
     this.sinks.push(...sideSinks.values());
 
     for (const sp of plan.stages) {
@@ -227,7 +251,7 @@ export class WorkerTask {
       const wm = new SplitWatermark(wmSpec, Date.now());
       if (pos !== undefined && typeof pos['$maxTs'] === 'number') wm.maxTs = pos['$maxTs'];
       if (pos !== undefined && typeof pos['$inputWm'] === 'number') wm.inputWatermark = pos['$inputWm'];
-      this.splits.push({ id: info.id, reader, watermark: wm, ended: false });
+      this.splits.push({ id: info.id, reader, watermark: wm, ended: false, queued: 0 });
     }
     this.restoreInfo = { restoredKeys, restoreMs: now() - restoreStarted, restoreBytes };
 
@@ -282,7 +306,9 @@ export class WorkerTask {
               ? { kind: 'watermark', watermark: f.watermark }
               : f.kind === FrameKind.Barrier
                 ? { kind: 'barrier', checkpoint: f.checkpoint }
-                : { kind: 'end' };
+                : f.kind === FrameKind.LatencyMarker
+                  ? { kind: 'latency-marker', stamp: f.stamp }
+                  : { kind: 'end' };
         if (f.kind === FrameKind.Credit) throw new Error('exchange protocol error: credit on an inbound channel');
         this.stages[f.exchange + 1]!.gate!.enqueue(from, frame);
       });
@@ -502,6 +528,9 @@ export class WorkerTask {
       case 'barrier':
         await this.onBarrier(st, channel, frame.checkpoint);
         return;
+      case 'latency-marker':
+        st.output.latencyMarker(frame.stamp);
+        return;
     }
   }
 
@@ -608,65 +637,152 @@ export class WorkerTask {
     return merged;
   }
 
-  /** Source stage: inject a pending barrier, then poll one split if there is room downstream. */
+  /**
+   * Source stage: inject a pending barrier, release a due micro-batch or queued records,
+   * then poll one split if there is room downstream (or, shedding, even when there is not).
+   */
   private async runSources(): Promise<boolean> {
     const st = this.stages[0]!;
-    if (this.pendingTrigger !== null) {
+    // Micro-batch: checkpoints fall between batches, so positions never cover unprocessed input.
+    if (this.pendingTrigger !== null && (this.micro === null || this.micro.isEmpty)) {
       const trig = this.pendingTrigger;
       this.pendingTrigger = null;
+      // Shedding: records already read go into the pipeline ahead of the barrier (at most the threshold).
+      if (this.shedder !== null) await this.releaseQueued(st, Number.POSITIVE_INFINITY);
       await this.injectBarrier(trig.checkpoint, trig.full);
       return true;
     }
     if (st.ended || this.paused) return false;
+    const live = this.splits.filter((s) => !s.ended);
+    if (this.micro !== null) {
+      const t = now();
+      if (this.micro.isDue(t) || (live.length === 0 && !this.micro.isEmpty)) {
+        await this.releaseMicroBatch(st, t);
+        return true;
+      }
+    }
+    const shedder = this.shedder;
+    let did = false;
+    if (shedder !== null && shedder.length > 0 && st.output.canAccept()) {
+      await this.releaseQueued(st, POLL_RECORDS);
+      did = true;
+    }
     if (!st.output.canAccept()) {
       if (st.m.blockedSince === null) st.m.blockedSince = now();
-      return false;
+      // Backpressure: stop reading. Shed: keep reading into the input queue.
+      if (shedder === null) return did;
+    } else {
+      this.endBlocked(st);
     }
-    this.endBlocked(st);
-    const live = this.splits.filter((s) => !s.ended);
     if (live.length === 0) {
+      if (shedder !== null && shedder.length > 0) return did;
       await this.endSources();
       return true;
     }
     const budget = this.throttle.allowance();
     if (budget === 0) {
-      this.retryAfterMs = this.throttle.waitMs();
+      this.retryAfterMs = this.nextDueMs(this.throttle.waitMs());
       if (st.m.idleSince === null) st.m.idleSince = now();
-      return false;
+      return did;
     }
     const t0 = now();
-    let did = false;
+    let polled = false;
     let minRetry = Number.POSITIVE_INFINITY;
-    for (let k = 0; k < live.length && !did; k++) {
+    for (let k = 0; k < live.length && !polled; k++) {
       const split = live[(this.nextSplit + k) % live.length]!;
       const res = await split.reader.poll(budget);
       if (res.kind === 'records') this.throttle.consume(res.records.length);
       if (res.deadLetters !== undefined) for (const dl of res.deadLetters) st.sides.deadLetter(dl);
       if (res.kind === 'end') {
         split.ended = true;
-        split.watermark.ended = true;
-        did = true;
+        if (split.queued === 0) split.watermark.ended = true;
+        polled = true;
       } else if (res.kind === 'idle') {
         minRetry = Math.min(minRetry, res.retryAfterMs);
       } else {
-        did = true;
+        polled = true;
         split.watermark.touch(Date.now());
-        await this.processSourceRecords(st, split, res.records, res.timestamps);
+        const readAt = wallClockMs();
+        if (this.micro !== null) {
+          this.micro.add({ split, records: res.records, timestamps: res.timestamps, readAt });
+        } else if (shedder !== null && (shedder.length > 0 || !st.output.canAccept())) {
+          this.queueRecords(st, split, res.records, res.timestamps, readAt);
+        } else {
+          await this.processSourceRecords(st, split, res.records, res.timestamps);
+          this.maybeLatencyMarker(st, readAt);
+        }
       }
     }
     this.nextSplit++;
-    if (did) {
+    if (polled) {
       this.endIdle(st);
       st.m.busyMs += now() - t0;
     } else {
       if (st.m.idleSince === null) st.m.idleSince = now();
-      this.retryAfterMs = Number.isFinite(minRetry) ? minRetry : 50;
+      this.retryAfterMs = this.nextDueMs(Number.isFinite(minRetry) ? minRetry : 50);
     }
-    await this.advanceSourceWatermark(st);
-    return did;
+    // Micro-batch: event time advances at batch boundaries only.
+    if (this.micro === null) await this.advanceSourceWatermark(st);
+    return did || polled;
   }
 
-  private async processSourceRecords(st: Stage, split: SplitState, records: Rec[], sourceTs: number[] | undefined): Promise<void> {
+  /** How long the loop may sleep: `ms`, or less when a micro-batch falls due sooner. */
+  private nextDueMs(ms: number): number {
+    return this.micro === null ? ms : Math.max(1, Math.min(ms, this.micro.dueInMs(now())));
+  }
+
+  /** The trigger fired: the collected batch goes through the pipeline, then the watermark moves. */
+  private async releaseMicroBatch(st: Stage, t: number): Promise<void> {
+    const t0 = now();
+    for (const c of this.micro!.take(t)) {
+      await this.processSourceRecords(st, c.split, c.records, c.timestamps, true);
+      this.maybeLatencyMarker(st, c.readAt);
+    }
+    await this.advanceSourceWatermark(st);
+    st.m.busyMs += now() - t0;
+  }
+
+  private queueRecords(st: Stage, split: SplitState, records: Rec[], timestamps: number[] | undefined, readAt: number): void {
+    const shedder = this.shedder!;
+    for (let i = 0; i < records.length; i++) {
+      const q = { split, rec: records[i]!, ts: timestamps === undefined ? NO_TIMESTAMP : timestamps[i]!, readAt };
+      // Counted before admit: a record dropped at once leaves again through onLeave.
+      split.queued++;
+      if (!shedder.admit(q, split.id, st.sides)) split.queued--;
+    }
+  }
+
+  /** Queued records, oldest first, into the pipeline (grouped by split for event time). */
+  private async releaseQueued(st: Stage, max: number): Promise<void> {
+    const items = this.shedder!.release(max);
+    for (let i = 0; i < items.length; ) {
+      const split = items[i]!.split;
+      const records: Rec[] = [];
+      const ts: number[] = [];
+      let j = i;
+      for (; j < items.length && items[j]!.split === split; j++) {
+        records.push(items[j]!.rec);
+        ts.push(items[j]!.ts);
+      }
+      await this.processSourceRecords(st, split, records, ts);
+      this.maybeLatencyMarker(st, items[j - 1]!.readAt);
+      i = j;
+    }
+  }
+
+  /**
+   * A latency marker behind the records just emitted, stamped with their read time. Spaced
+   * by read time, not emit time, so a micro-batch released at once still carries markers
+   * spread over the interval it collected.
+   */
+  private maybeLatencyMarker(st: Stage, readAt: number): void {
+    if (readAt - this.lastMarkerStamp < LATENCY_MARKER_INTERVAL_MS) return;
+    this.lastMarkerStamp = readAt;
+    st.output.latencyMarker(readAt);
+  }
+
+  /** `deferWatermark`: a micro-batch advances the watermark after the whole batch, not at input watermark lines. */
+  private async processSourceRecords(st: Stage, split: SplitState, records: Rec[], sourceTs: number[] | undefined, deferWatermark = false): Promise<void> {
     const out: Rec[] = [];
     const ts: number[] = [];
     const wm = split.watermark;
@@ -684,7 +800,7 @@ export class WorkerTask {
           // records after it see it: a replayed capture behaves exactly as recorded.
           flush();
           wm.onInputWatermark(w);
-          await this.advanceSourceWatermark(st);
+          if (!deferWatermark) await this.advanceSourceWatermark(st);
           continue;
         }
       }
@@ -770,6 +886,8 @@ export class WorkerTask {
   /** After every worker finished its input: stage the remaining output under `checkpoint`. */
   private async finalCommit(checkpoint: number): Promise<void> {
     for (const st of this.stages) await st.output.stageFinal(checkpoint);
+    // The last report before the host stops the job: its counters are final.
+    this.reportMetrics();
     this.host.send({ type: 'final-staged', checkpoint });
   }
 
@@ -849,8 +967,16 @@ export class WorkerTask {
         ended: this.stages[0]!.ended,
       },
       state: this.lastStateStats,
+      latency: this.latencyReport(),
+      overload: this.shedder?.metrics() ?? null,
     };
     this.host.send({ type: 'metrics', metrics });
+  }
+
+  private latencyReport(): WorkerMetrics['latency'] {
+    const out = this.stages[this.stages.length - 1]?.output;
+    if (!(out instanceof SinkOutput) || out.latency.samples === 0) return null;
+    return { buckets: out.latency.buckets(), samples: out.latency.samples, maxMs: out.latency.maxMs };
   }
 
   private fail(e: unknown): void {

@@ -11,6 +11,8 @@ import type { SubtaskMetrics, WorkerMetrics } from '../metrics/worker-metrics.js
 import type { WorkerInfo } from '../runtime/job-manager.js';
 import type { JobSnapshot, JobState, OperatorMetrics, StateSnapshot, WorkerSnapshot } from '../../shared/api.js';
 import { backpressureLevel } from './convert.js';
+import type { JobSpec } from '../job/spec.js';
+import { mergeLatency, mergeOverload } from '../metrics/job-summary.js';
 
 interface StageRates {
   recordsInPerSec: number;
@@ -56,6 +58,8 @@ export class MetricsAggregator {
   constructor(
     private readonly jobId: string,
     private readonly stageNames: readonly string[],
+    /** How the job feeds its sources (for the snapshot's execution and overload fields). */
+    private readonly feed?: Pick<JobSpec, 'execution' | 'overload'>,
   ) {}
 
   /** Feed every `metrics` event of the job manager here. */
@@ -190,6 +194,13 @@ export class MetricsAggregator {
       operators,
       workers: workerRows,
       keyedState: this.mergedState(live.map((w) => w.m)),
+      ...(this.feed === undefined
+        ? {}
+        : {
+            executionMode: this.feed.execution.mode,
+            latency: mergeLatency(live.map((w) => w.m)),
+            overload: mergeOverload(this.feed.overload, live.map((w) => w.m)),
+          }),
     };
   }
 
