@@ -9,6 +9,8 @@ import { schemaCommand } from './cli/schema.js';
 import { registerKafkaCommands } from './cli/kafka.js';
 import { serveCommand } from './cli/serve.js';
 import { drillCommand } from './cli/drill.js';
+import { queryCommand, registerLambdaCommands } from './cli/lambda.js';
+import { reprocessCommand } from './cli/reprocess.js';
 import { EXIT_INVALID } from './cli/exit-codes.js';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -79,6 +81,35 @@ program
   .option('-q, --quiet', 'no progress output')
   .action(async (drill: string, o: { report?: string; json?: string; markdown?: string; pdf?: string; seed?: string; runDir?: string; history?: string; quiet?: boolean }) => {
     process.exitCode = await drillCommand(drill, o);
+  });
+
+registerLambdaCommands(
+  program.command('lambda').description('Lambda serving views: run the speed layer, advance the batch layer'),
+  (code) => (process.exitCode = code),
+);
+
+program
+  .command('query')
+  .description("a view's merged answer: batch layer below the cut-off + speed layer from it")
+  .argument('<view>', 'view file (YAML or JSON)')
+  .option('--key <key>', 'one key only (exit 1 when absent)')
+  .option('--json', 'print JSON: {view, cutoff, horizon, batchRuns, rows: [{key, value}]}')
+  .action((view: string, o: { key?: string; json?: boolean }) => {
+    process.exitCode = queryCommand(view, o);
+  });
+
+program
+  .command('reprocess')
+  .description('Kappa: replay the log into a new version beside the served one, diff, switch the serving name (exit 1 when not switched)')
+  .argument('<deployment>', 'Kappa deployment file (YAML): serving name, serving database, job spec')
+  .argument('<version>', 'the new version (letters, digits, _): its output goes to table <name>_<version>')
+  .option('--job <spec>', "this version's job spec (default: the deployment's)")
+  .option('--set <path=value>', "override a field of this version's job (repeatable)", collect, [])
+  .option('--from-timestamp <ms|ISO date>', 'replay from this record time instead of the beginning (Kafka sources)')
+  .option('--force', 'switch even when the diff is not clean')
+  .option('-q, --quiet', 'no progress output')
+  .action(async (file: string, version: string, o: { job?: string; set: string[]; fromTimestamp?: string; force?: boolean; quiet?: boolean }) => {
+    process.exitCode = await reprocessCommand(file, { ...o, version });
   });
 
 try {
