@@ -122,6 +122,7 @@ export function compileExpression(src: string): CompileResult {
   collectIdentifiers(program.ast, ids);
   const usesRecord = ids.has('record');
   const needsIsolation = [...ids].some((id) => PROTOTYPE_NAMES.has(id));
+  const fieldIds = [...ids].filter((id) => id !== 'record');
   const run = program;
 
   const context: (rec: Rec) => Record<string, unknown> = needsIsolation
@@ -132,9 +133,12 @@ export function compileExpression(src: string): CompileResult {
         return ctx;
       }
     : usesRecord
-      ? (rec) => {
-          const ctx = Object.create(rec) as Record<string, unknown>;
-          ctx.record = rec;
+      ? // Only the fields the expression names are copied: a per-record Object.create(rec)
+        // gave every record its own prototype, which V8 handles slowly (it was most of the
+        // CPU time of a `record.type == 'bid'` filter in the Nexmark benchmark).
+        (rec) => {
+          const ctx: Record<string, unknown> = { record: rec };
+          for (const id of fieldIds) if (Object.hasOwn(rec, id)) ctx[id] = rec[id];
           return ctx;
         }
       : (rec) => rec;
