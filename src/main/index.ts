@@ -8,9 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineService, findResourcesDir } from '../engine/service/index.js';
 import { registerAppScheme, serveRenderer } from './app-protocol.js';
+import { API_METHODS, type ConsoleApi } from '../shared/api.js';
 import { forwardEvents, registerApi } from './ipc.js';
 import { electronWorkerLauncher } from './launcher.js';
 import { buildMenu } from './menu.js';
+import { saveDrillReport } from './report-save.js';
 import { allowedOrigins, hardenSession } from './security.js';
 import { createMainWindow } from './window.js';
 
@@ -62,7 +64,11 @@ if (!app.requestSingleInstanceLock()) {
     hardenSession(session.defaultSession);
     serveRenderer(path.join(here, '../renderer'));
     const origins = allowedOrigins(devServerUrl);
-    registerApi(service, origins, windows, (why) => console.warn(why));
+    const engine = service;
+    // The engine's calls, except the one that needs a desktop dialog (the engine refuses it in browser mode).
+    const desktop: ConsoleApi = Object.fromEntries(API_METHODS.map((m) => [m, (p: never) => (engine[m] as (p: never) => Promise<unknown>).call(engine, p)])) as ConsoleApi;
+    desktop.saveDrillReport = (p) => saveDrillReport(engine, win, p);
+    registerApi(desktop, origins, windows, (why) => console.warn(why));
     forwardEvents((l) => service!.subscribe(l), () => win?.webContents ?? null);
     service.subscribe((e) => {
       if (e.event === 'notification' && e.data.level !== 'info' && Notification.isSupported()) {

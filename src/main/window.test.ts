@@ -33,7 +33,7 @@ vi.mock('electron', () => {
   return { BrowserWindow };
 });
 
-const { createMainWindow } = await import('./window.js');
+const { createMainWindow, createReportPrintWindow } = await import('./window.js');
 const { isAllowedUrl, SECURE_WEB_PREFERENCES } = await import('./security.js');
 
 describe('windows', () => {
@@ -80,6 +80,19 @@ describe('windows', () => {
     expect(nav('will-navigate', 'app://sluice/index.html#/jobs')).toBe(false);
     expect(nav('will-redirect', 'http://127.0.0.1:1/')).toBe(true);
     expect(nav('will-attach-webview', 'about:blank')).toBe(true);
+  });
+
+  it('creates the PDF print window hidden, sandboxed, without a preload or JavaScript, and denying all navigation', () => {
+    createReportPrintWindow();
+    const w = created[0]!;
+    expect(w.options['show']).toBe(false);
+    const wp = w.options['webPreferences'] as Record<string, unknown>;
+    expect(wp).toMatchObject({ ...SECURE_WEB_PREFERENCES, javascript: false });
+    expect(wp).not.toHaveProperty('preload');
+    expect(w.openHandler?.({ url: 'https://example.com' })).toEqual({ action: 'deny' });
+    let prevented = false;
+    w.handlers.get('will-navigate')!({ preventDefault: () => (prevented = true) }, 'app://sluice/index.html');
+    expect(prevented).toBe(true);
   });
 
   it('compares origins with a URL parser, not a prefix', () => {

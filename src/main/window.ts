@@ -1,9 +1,10 @@
 /**
- * The app's only window. Every BrowserWindow is created here, with
- * {@link secureWebPreferences}; `window.test.ts` asserts it.
+ * The app's windows: the console, and a hidden one that prints drill reports to PDF.
+ * Every BrowserWindow is created here, with {@link secureWebPreferences}; `window.test.ts`
+ * asserts it.
  */
 import { BrowserWindow } from 'electron';
-import { allowedOrigins, APP_ORIGIN, hardenWebContents, secureWebPreferences } from './security.js';
+import { allowedOrigins, APP_ORIGIN, hardenWebContents, SECURE_WEB_PREFERENCES, secureWebPreferences } from './security.js';
 
 export interface WindowOptions {
   readonly preload: string;
@@ -25,5 +26,21 @@ export function createMainWindow(o: WindowOptions): BrowserWindow {
   hardenWebContents(win.webContents, allowedOrigins(o.devServerUrl));
   win.once('ready-to-show', () => win.show());
   void win.loadURL(o.devServerUrl ?? `${APP_ORIGIN}/index.html`);
+  return win;
+}
+
+/**
+ * A hidden window that only renders one drill report (our own HTML, no script) so main can
+ * `printToPDF` it: no preload, JavaScript off, every navigation and new window denied.
+ * The caller loads the report and closes the window.
+ */
+export function createReportPrintWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    show: false,
+    width: 1200,
+    height: 1600,
+    webPreferences: { ...SECURE_WEB_PREFERENCES, javascript: false },
+  });
+  hardenWebContents(win.webContents, []);
   return win;
 }

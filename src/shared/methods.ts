@@ -19,6 +19,7 @@ export const API_METHODS = [
   'triggerCheckpoint',
   'restoreCheckpoint',
   'lookupKey',
+  'queryView',
   'kafkaListConnections',
   'kafkaSaveConnection',
   'kafkaRemoveConnection',
@@ -36,6 +37,8 @@ export const API_METHODS = [
   'runDrill',
   'listDrillRuns',
   'getDrillRun',
+  'compareDrillRuns',
+  'saveDrillReport',
 ] as const;
 
 export type ApiMethod = (typeof API_METHODS)[number];

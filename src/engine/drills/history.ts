@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { compareReports, type Difference } from './history-compare.js';
 import type { DrillReport } from './report.js';
 
 const MIGRATIONS: readonly string[] = [
@@ -153,16 +154,12 @@ export class DrillHistory {
     return row === undefined ? undefined : (JSON.parse(row.report) as DrillReport);
   }
 
-  /** Side by side: verdicts, counts and recovery times of two runs. */
-  compare(a: string, b: string): { a: DrillRunSummary; b: DrillRunSummary; recovery: { fault: number; a: number | null; b: number | null }[] } | undefined {
+  /** Side by side: both reports and every compared figure (see history-compare.ts); undefined when either run is unknown. */
+  compare(a: string, b: string): { a: DrillReport; b: DrillReport; differences: Difference[] } | undefined {
     const ra = this.get(a);
     const rb = this.get(b);
-    const sa = this.list(undefined, 100_000).find((s) => s.runId === a);
-    const sb = this.list(undefined, 100_000).find((s) => s.runId === b);
-    if (ra === undefined || rb === undefined || sa === undefined || sb === undefined) return undefined;
-    const n = Math.max(ra.faults.length, rb.faults.length);
-    const recovery = Array.from({ length: n }, (_, i) => ({ fault: i + 1, a: ra.faults[i]?.restartMs ?? null, b: rb.faults[i]?.restartMs ?? null }));
-    return { a: sa, b: sb, recovery };
+    if (ra === undefined || rb === undefined) return undefined;
+    return { a: ra, b: rb, differences: compareReports(ra, rb) };
   }
 
   close(): void {

@@ -165,3 +165,37 @@ describe('sluice serve: API messages', () => {
     ws.close();
   });
 });
+
+describe('sluice serve: drill report downloads', () => {
+  it('refuses a report without the token', async () => {
+    const res = await fetch(`${base}/drill-reports/run1.json`);
+    expect(res.status).toBe(401);
+  });
+
+  it('answers 404 with the reason for an unknown run or a malformed report path', async () => {
+    const auth = { authorization: `Bearer ${server.token}` };
+    const unknown = await fetch(`${base}/drill-reports/no-such-run.json`, { headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('no drill run no-such-run');
+    for (const bad of ['/drill-reports/run1.exe', '/drill-reports/run1', '/drill-reports/../x.json', '/drill-reports/a%2Fb.json']) {
+      const res = await fetch(`${base}${bad}`, { headers: auth });
+      expect(res.status, bad).toBe(404);
+      expect(await res.text(), bad).toMatch(/a report is at \/drill-reports\/<runId>\.<html\|json\|md\|pdf>|not found/);
+    }
+  });
+
+  it('refuses saveDrillReport in browser mode (no save dialog) and compareDrillRuns of unknown runs', async () => {
+    const ws = await connect(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
+    const save = await call(ws, JSON.stringify({ id: 20, method: 'saveDrillReport', params: { runId: 'r1', format: 'html' } }));
+    expect(save.ok).toBe(false);
+    expect(save.error?.code).toBe('ILLEGAL_STATE');
+    expect(save.error?.message).toContain('/drill-reports/');
+    const badFormat = await call(ws, JSON.stringify({ id: 21, method: 'saveDrillReport', params: { runId: 'r1', format: 'docx' } }));
+    expect(badFormat.error?.code).toBe('BAD_REQUEST');
+    const cmp = await call(ws, JSON.stringify({ id: 22, method: 'compareDrillRuns', params: { a: 'r1', b: 'r2' } }));
+    expect(cmp.ok).toBe(false);
+    expect(cmp.error?.code).toBe('NOT_FOUND');
+    expect(cmp.error?.message).toBe('no drill run r1');
+    ws.close();
+  });
+});

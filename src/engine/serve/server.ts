@@ -1,9 +1,10 @@
 /**
  * Browser mode (`sluice serve`): the built renderer over HTTP and the console API over a
- * WebSocket, on 127.0.0.1 only. Every request — page, asset, `/metrics`, WebSocket
- * upgrade — must carry the random access token (in the URL the command prints, then in a
- * SameSite=Strict cookie, or as `Authorization: Bearer`), so another local user or a web
- * page in the browser cannot drive the engine. The Host header must name this server
+ * WebSocket, on 127.0.0.1 only, plus drill report downloads (`/drill-reports/…`). Every
+ * request — page, asset, `/metrics`, report, WebSocket upgrade — must carry the random
+ * access token (in the URL the command prints, then in a SameSite=Strict cookie, or as
+ * `Authorization: Bearer`), so another local user or a web page in the browser cannot
+ * drive the engine. The Host header must name this server
  * (DNS rebinding) and a WebSocket's Origin must be this server (cross-site WebSockets).
  */
 import http from 'node:http';
@@ -16,6 +17,7 @@ import type { ApiEvent } from '../../shared/api.js';
 import { dispatchText } from '../../shared/rpc.js';
 import type { EngineService } from '../service/engine-service.js';
 import { prometheusText } from './prometheus.js';
+import { REPORT_PREFIX, serveReport } from './report-route.js';
 
 export interface ServeOptions {
   readonly service: EngineService;
@@ -122,6 +124,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       const v = service.metricsView();
       res.writeHead(200, { ...headers, 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
       res.end(prometheusText(v.jobs, v.latest));
+      return;
+    }
+    if (url.pathname.startsWith(REPORT_PREFIX)) {
+      void serveReport(service, url.pathname, req, res, headers);
       return;
     }
     const dir = opts.rendererDir;

@@ -6,12 +6,19 @@
  * One drill runs at a time: a drill measures recovery times, and two at once would skew
  * each other.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { DrillInputError, loadDrillFile, prepareDrill, type DrillDocument, type DrillReport, type DrillSpec } from '../drills/index.js';
 import { DrillHistory } from '../drills/history.js';
-import { ApiError, type DrillInfo, type DrillProgress, type DrillReportInfo, type Params, type Result } from '../../shared/api.js';
+import { renderHtmlReport } from '../drills/report-html.js';
+import { renderMarkdownReport } from '../drills/report-markdown.js';
+import { findChromium } from '../drills/report-pdf.js';
+import { ApiError, DRILL_COMPARE_LIMITS, type DrillCompareSide, type DrillInfo, type DrillProgress, type DrillReportFormat, type DrillReportInfo, type Params, type Result } from '../../shared/api.js';
 
 interface Example {
   readonly file: string;
@@ -84,6 +91,62 @@ export function reportInfo(r: DrillReport): DrillReportInfo {
       maxMs: num(r.checkpoints.durationMs.max),
     },
   };
+}
+
+/** A report rendered for download or saving. */
+export interface ReportFile {
+  readonly fileName: string;
+  readonly contentType: string;
+  readonly body: Buffer;
+}
+
+const REPORT_TYPES: Record<DrillReportFormat, { ext: string; contentType: string }> = {
+  html: { ext: 'html', contentType: 'text/html; charset=utf-8' },
+  json: { ext: 'json', contentType: 'application/json; charset=utf-8' },
+  markdown: { ext: 'md', contentType: 'text/markdown; charset=utf-8' },
+  pdf: { ext: 'pdf', contentType: 'application/pdf' },
+};
+
+/** The file extension of each format (the browser-mode route is `/drill-reports/<runId>.<ext>`). */
+export const reportExtension = (f: DrillReportFormat): string => REPORT_TYPES[f].ext;
+
+const MARKER_KINDS = new Set(['fault', 'failure', 'restart', 'caught-up', 'fallback', 'guard']);
+
+/** What the comparison view draws of one run, bounded like the contract. */
+function compareSide(r: DrillReport): DrillCompareSide {
+  const samples = r.timeline.samples;
+  // Long runs are thinned evenly; a drill of ≤ 20 minutes keeps every second.
+  const step = Math.max(1, Math.ceil(samples.length / DRILL_COMPARE_LIMITS.timelinePoints));
+  const timeline = samples.filter((_, i) => i % step === 0).map((x) => ({ t: int(x.t), throughput: num(x.throughput), lagMs: num(x.lagMs) }));
+  const markers = r.timeline.markers
+    .filter((m) => MARKER_KINDS.has(m.kind))
+    .slice(0, DRILL_COMPARE_LIMITS.markers)
+    .map((m) => ({ t: int(m.t), kind: m.kind.slice(0, 40), label: m.label.slice(0, 200) }));
+  const checkpoints = r.checkpoints.history.slice(-DRILL_COMPARE_LIMITS.checkpoints).map((c) => ({ id: c.id, triggerMs: int(c.triggerMs), durationMs: num(c.durationMs), status: c.status.slice(0, 40) }));
+  return { report: reportInfo(r), timeline, markers, checkpoints };
+}
+
+const execFileAsync = promisify(execFile);
+
+/** The HTML report printed to PDF by headless Chromium, without blocking the engine's event loop. */
+async function pdfOf(html: string): Promise<Buffer> {
+  const bin = findChromium();
+  if (bin === null) throw new ApiError('ILLEGAL_STATE', 'PDF needs Chromium, which is not installed here (set SLUICE_CHROMIUM to its path); export HTML and print it instead');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-report-'));
+  try {
+    const htmlFile = path.join(dir, 'report.html');
+    const pdfFile = path.join(dir, 'report.pdf');
+    writeFileSync(htmlFile, html);
+    try {
+      await execFileAsync(bin, ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${path.join(dir, 'profile')}`, `--print-to-pdf=${pdfFile}`, '--no-pdf-header-footer', pathToFileURL(htmlFile).href], { timeout: 60_000 });
+    } catch (e) {
+      throw new ApiError('INTERNAL', `Chromium could not print the report: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+    if (!existsSync(pdfFile)) throw new ApiError('INTERNAL', 'Chromium ran but wrote no PDF');
+    return readFileSync(pdfFile);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export class DrillService {
@@ -222,6 +285,38 @@ export class DrillService {
     const r = this.history().get(p.runId);
     if (r === undefined) throw new ApiError('NOT_FOUND', `no drill run ${p.runId}`);
     return reportInfo(r);
+  }
+
+  async compare(p: Params<'compareDrillRuns'>): Promise<Result<'compareDrillRuns'>> {
+    const c = this.history().compare(p.a, p.b);
+    if (c === undefined) throw new ApiError('NOT_FOUND', `no drill run ${this.history().get(p.a) === undefined ? p.a : p.b}`);
+    return {
+      a: compareSide(c.a),
+      b: compareSide(c.b),
+      differences: c.differences.slice(0, DRILL_COMPARE_LIMITS.differences).map((d) => ({
+        ...d,
+        label: d.label.slice(0, 200),
+        a: typeof d.a === 'string' ? d.a.slice(0, 200) : num(d.a),
+        b: typeof d.b === 'string' ? d.b.slice(0, 200) : num(d.b),
+      })),
+    };
+  }
+
+  /**
+   * A past run's report as a file, from the same builders as `sluice drill --report/--json/
+   * --markdown/--pdf` (the JSON is the whole sluice.drill-report/1 document).
+   */
+  async reportFile(runId: string, format: DrillReportFormat): Promise<ReportFile> {
+    const r = this.history().get(runId);
+    if (r === undefined) throw new ApiError('NOT_FOUND', `no drill run ${runId}`);
+    const t = REPORT_TYPES[format];
+    const fileName = `drill-${r.drill.name.replace(/[^\w.-]+/g, '_').slice(0, 80)}-${runId}.${t.ext}`;
+    let body: Buffer;
+    if (format === 'html') body = Buffer.from(renderHtmlReport(r));
+    else if (format === 'json') body = Buffer.from(JSON.stringify(r, null, 2) + '\n');
+    else if (format === 'markdown') body = Buffer.from(renderMarkdownReport(r));
+    else body = await pdfOf(renderHtmlReport(r));
+    return { fileName, contentType: t.contentType, body };
   }
 
   /** Waits (bounded) for a running drill to end, then closes the history. */

@@ -1,6 +1,6 @@
 /**
  * A small hash router (the page URL's query carries the access token in browser mode, so
- * routes live in the hash): #/overview, #/jobs, #/jobs/new, #/jobs/<id>/<tab>, #/kafka, #/drills.
+ * routes live in the hash): #/overview, #/jobs, #/jobs/new, #/jobs/<id>/<tab>, #/kafka, #/drills, #/drills/compare?a=<runId>&b=<runId>.
  */
 import { reactive } from 'vue';
 
@@ -17,6 +17,7 @@ export type Route =
   | { name: 'job'; jobId: string; tab: JobTab }
   | { name: 'kafka'; connection: string | null; tab: KafkaTab; topic: string | null; group: string | null }
   | { name: 'drills' }
+  | { name: 'drill-compare'; a: string | null; b: string | null }
   | { name: 'not-found'; path: string };
 
 export function parseHash(hash: string): Route {
@@ -45,7 +46,13 @@ export function parseHash(hash: string): Route {
     const item = dec(parts[3]);
     return { name: 'kafka', connection: dec(parts[1]), tab, topic: tab === 'topics' ? item : null, group: tab === 'groups' ? item : null };
   }
-  if (parts[0] === 'drills') return { name: 'drills' };
+  if (parts[0] === 'drills') {
+    if (parts[1] === 'compare') {
+      const id = (x: string | null): string | null => (x !== null && /^[A-Za-z0-9_-]{1,64}$/.test(x) ? x : null);
+      return { name: 'drill-compare', a: id(q.get('a')), b: id(q.get('b')) };
+    }
+    if (parts.length === 1) return { name: 'drills' };
+  }
   return { name: 'not-found', path: pathPart ?? '' };
 }
 
@@ -60,4 +67,8 @@ export function kafkaHref(connection: string, tab: KafkaTab = 'topics', item?: s
 
 export function go(hash: string): void {
   location.hash = hash;
+}
+
+export function drillCompareHref(a: string, b: string): string {
+  return `#/drills/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`;
 }

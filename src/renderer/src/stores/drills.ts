@@ -1,11 +1,13 @@
 /**
  * Drills: the example drills the engine offers, the drill running in the engine (its
  * progress arrives as `drill` events through the one subscription), past runs from the
- * engine's drill history, and the report of the selected run.
+ * engine's drill history, the report of the selected run, two runs compared side by side,
+ * and report exports.
  */
 import { defineStore } from 'pinia';
-import type { DrillInfo, DrillProgress, DrillReportInfo, DrillRunSummaryInfo } from '../../../shared/api';
+import type { DrillComparison, DrillInfo, DrillProgress, DrillReportFormat, DrillReportInfo, DrillRunSummaryInfo } from '../../../shared/api';
 import { api } from '../api/client';
+import { exportReport } from '../api/report-download';
 import { errorText } from './jobs';
 import { useUiStore } from './ui';
 import { into, load } from './load';
@@ -22,6 +24,11 @@ export const useDrillsStore = defineStore('drills', {
     progress: null as DrillProgress | null,
     starting: null as string | null,
     startError: null as string | null,
+    /** Runs ticked in the past-runs table for a comparison (at most two, oldest tick dropped). */
+    picked: [] as string[],
+    comparison: load<DrillComparison>(),
+    /** The export in progress (`<runId>:<format>`), for the button's busy state. */
+    exporting: null as string | null,
   }),
   getters: {
     running: (s): boolean => s.starting !== null || s.progress?.phase === 'running',
@@ -51,6 +58,27 @@ export const useDrillsStore = defineStore('drills', {
         useUiStore().toast('error', `Drill ${name} not started`, this.startError);
       } finally {
         this.starting = null;
+      }
+    },
+    togglePick(runId: string) {
+      const i = this.picked.indexOf(runId);
+      if (i >= 0) this.picked.splice(i, 1);
+      else this.picked = [...this.picked, runId].slice(-2);
+    },
+    compare(a: string, b: string) {
+      const d = this.comparison.data;
+      if (d !== null && (d.a.report.runId !== a || d.b.report.runId !== b)) this.comparison.data = null;
+      return into(this.comparison, () => api.compareDrillRuns({ a, b }));
+    },
+    async exportReport(runId: string, format: DrillReportFormat) {
+      this.exporting = `${runId}:${format}`;
+      try {
+        const where = await exportReport(runId, format);
+        if (where !== null) useUiStore().toast('info', 'Report exported', where);
+      } catch (e) {
+        useUiStore().toast('error', 'Report not exported', errorText(e));
+      } finally {
+        this.exporting = null;
       }
     },
     /** A pushed `drill` event. */
