@@ -65,5 +65,7 @@ describe('sluice drill', () => {
     expect(page).toContain('<svg');
     expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     expect(fs.readFileSync(md, 'utf8')).toMatch(/^# Drill "corrupt-newest-checkpoint": PASS/);
+    expect(fs.readFileSync(md, 'utf8')).toMatch(/## Checkpoint advisor\n\nRecommended interval: .*\n\n\| interval \| overhead/);
+    expect(page).toContain('<h2>Checkpoint advisor</h2>');
   }, 120_000);
 });

@@ -16,6 +16,11 @@ describe('example drills: kills', () => {
       expect(k.restartMs).toBeGreaterThan(0);
     }
     expect(report.checkpoints.completed).toBeGreaterThan(0);
+    // The advisor uses the drill's kills as the failure history: restore and replay measured.
+    const advice = report.checkpointAdvice!;
+    expect(advice.basis).toMatchObject({ intervalMs: 300, failureRateMeasured: true, restoreSpeedMeasured: true });
+    expect(advice.basis.failuresObserved).toBe(report.faults.flatMap((f) => f.failures).length);
+    expect(advice.options.filter((o) => o.current).map((o) => o.intervalMs)).toEqual([300]);
   }, 120_000);
 
   it('kill-during-checkpoint: the injected crash restores an older completed checkpoint, PASS', async () => {

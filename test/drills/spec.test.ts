@@ -36,10 +36,20 @@ describe('drill spec', () => {
     expect(r.errors.map((e) => e.path).sort()).toEqual(['faults[0].at', 'steadyState.checks[0]']);
   });
 
-  it('refuses a Kafka workload (the Kafka connector is built separately)', () => {
+  it('a Kafka workload defaults to the local broker; broker-restart needs a managed broker', () => {
     const r = validateDrillObject({ ...base, workload: { type: 'kafka', rate: 10 } }, '/tmp');
-    expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors[0]).toMatchObject({ path: 'workload.type' });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.spec.workload).toMatchObject({ type: 'kafka', brokers: ['127.0.0.1:9092'], partitions: 4, count: 50 });
+    const restart = { type: 'broker-restart', at: '1s', downFor: '3s' };
+    const shared = validateDrillObject({ ...base, workload: { type: 'kafka', rate: 10 }, faults: [restart] }, '/tmp');
+    expect(shared.ok).toBe(false);
+    if (!shared.ok) expect(shared.errors[0]).toMatchObject({ path: 'faults[0]', message: expect.stringContaining('brokers: managed') });
+    const managed = validateDrillObject({ ...base, workload: { type: 'kafka', rate: 10, brokers: 'managed' }, faults: [restart] }, '/tmp');
+    expect(managed.ok).toBe(true);
+    if (managed.ok) expect(managed.spec.faults).toEqual([{ type: 'broker-restart', atMs: 1000, downForMs: 3000 }]);
+    const gen = validateDrillObject({ ...base, workload: { type: 'generator', rate: 10, partitions: 2 } }, '/tmp');
+    expect(gen.ok).toBe(false);
+    if (!gen.ok) expect(gen.errors[0]).toMatchObject({ path: 'workload.partitions' });
   });
 
   it('draws the same random schedule for the same seed, another for another seed', () => {

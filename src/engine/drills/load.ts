@@ -1,14 +1,17 @@
 /**
  * Reading a drill file and resolving its job: the job's source is replaced by the drill's
- * workload (a seeded generator), and its sink and side outputs are redirected into the
- * run's own folder, so a drill always verifies output it produced from empty tables.
+ * workload (a seeded generator, or a Kafka topic of the drill's own filled from it), and
+ * its sink and side outputs are redirected into the run's own folder or topic, so a drill
+ * always verifies output it produced from empty tables.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { validateJobSpecObject } from '../job/load.js';
 import type { GeneratorSourceSpec, JobSpec, SpecError } from '../job/spec.js';
 import { validateDrillObject, type DrillDocument, type DrillParseResult, type DrillSpec } from './spec.js';
+import type { DrillOutput } from './verifier.js';
 
 export type Loaded<T> = { ok: true; value: T } | { ok: false; errors: SpecError[] };
 
@@ -43,9 +46,14 @@ export interface ResolvedJob {
   /** The job document after the drill's changes (what the report shows). */
   readonly document: Record<string, unknown>;
   readonly source: GeneratorSourceSpec;
-  /** The main sink's output: a SQLite table or a JSONL file in the run folder. */
-  readonly output: { kind: 'sqlite'; file: string; table: string } | { kind: 'jsonl'; file: string };
+  /** The main sink's output: a SQLite table or a JSONL file in the run folder, or the drill's output topic. */
+  readonly output: DrillOutput;
+  /** A kafka workload: the topics the drill creates (brokers bound when they are known, see bindKafkaBrokers). */
+  readonly kafka: { readonly inputTopic: string; readonly outputTopic: string | null; readonly partitions: number } | null;
 }
+
+/** Until a managed broker runs, the job spec names this placeholder (never connected to). */
+const UNBOUND_BROKER = '127.0.0.1:9';
 
 const prefix = (errors: SpecError[], p: string): SpecError[] => errors.map((e) => ({ path: e.path === '' ? p : `${p}.${e.path}`, message: e.message }));
 
@@ -67,20 +75,30 @@ export function resolveDrillJob(drill: DrillSpec, runDir: string): Loaded<Resolv
   if (doc['mode'] === 'batch') return { ok: false, errors: [{ path: 'job.mode', message: 'a drill runs a stream job (mode: stream)' }] };
   const oldSource = (doc['source'] ?? {}) as Record<string, unknown>;
   const w = drill.workload;
-  doc['source'] = {
-    type: 'generator',
-    seed: drill.seed,
-    count: w.count,
-    keys: w.keys,
-    skew: w.skew,
-    eventsPerSecond: w.rate,
-    eventTimeRate: w.rate,
-    ...(oldSource['watermarks'] !== undefined ? { watermarks: oldSource['watermarks'] } : {}),
-  };
+  const watermarks = oldSource['watermarks'] !== undefined ? { watermarks: oldSource['watermarks'] } : {};
+  const generator = { type: 'generator', seed: drill.seed, count: w.count, keys: w.keys, skew: w.skew, eventsPerSecond: w.rate, eventTimeRate: w.rate, ...watermarks };
+  doc['source'] = generator;
+  // The generated records are what the verifier recomputes from, whatever the job reads.
+  const generated = validateJobSpecObject(doc, jobDir);
+  if (!generated.ok) return { ok: false, errors: prefix(generated.errors, 'job') };
+  if (generated.spec.source.type !== 'generator') throw new Error('unreachable: the drill set a generator source');
+  const source = generated.spec.source;
+  let kafka: ResolvedJob['kafka'] = null;
+  const brokers = w.type === 'kafka' ? (w.brokers === 'managed' ? [UNBOUND_BROKER] : w.brokers) : [];
+  if (w.type === 'kafka') {
+    const tag = `${drill.name.replace(/[^\w.-]+/g, '_').slice(0, 60)}-${randomBytes(4).toString('hex')}`;
+    kafka = { inputTopic: `sluice-drill-${tag}-in`, outputTopic: null, partitions: w.partitions };
+    // Read as fast as the workload's rate, so the drill lasts its duration.
+    doc['source'] = { type: 'kafka', brokers, topics: [kafka.inputTopic], startFrom: 'earliest', bounded: true, maxRecordsPerSecond: w.rate, timestampField: 'ts', ...watermarks };
+    if ((doc['sink'] as Record<string, unknown> | undefined)?.['type'] === 'kafka') kafka = { ...kafka, outputTopic: `sluice-drill-${tag}-out` };
+  }
   const sink = doc['sink'] as Record<string, unknown> | undefined;
   if (sink === undefined || typeof sink !== 'object') return { ok: false, errors: [{ path: 'job.sink', message: 'missing (required)' }] };
   let output: ResolvedJob['output'];
-  if (sink['type'] === 'sqlite') {
+  if (sink['type'] === 'kafka' && kafka?.outputTopic) {
+    doc['sink'] = { ...sink, brokers, topic: kafka.outputTopic };
+    output = { kind: 'kafka', brokers, topic: kafka.outputTopic };
+  } else if (sink['type'] === 'sqlite') {
     const file = path.join(runDir, 'output.db');
     doc['sink'] = { ...sink, path: file };
     output = { kind: 'sqlite', file, table: typeof sink['table'] === 'string' ? sink['table'] : 'results' };
@@ -89,8 +107,13 @@ export function resolveDrillJob(drill: DrillSpec, runDir: string): Loaded<Resolv
     doc['sink'] = { ...sink, path: file };
     output = { kind: 'jsonl', file };
   } else {
-    return { ok: false, errors: [{ path: 'job.sink.type', message: `a drill verifies a sqlite sink or a jsonl file sink, not ${JSON.stringify(sink['type'])}` }] };
+    const kafkaHint = sink['type'] === 'kafka' ? ' (a kafka sink needs a kafka workload: workload.type: kafka)' : '';
+    return { ok: false, errors: [{ path: 'job.sink.type', message: `a drill verifies a sqlite sink, a jsonl file sink or a kafka sink, not ${JSON.stringify(sink['type'])}${kafkaHint}` }] };
   }
+  // Malformed records go next to the sink's output by default; a Kafka sink has no folder,
+  // so the drill names the run folder for them (they must not land beside the drill file).
+  const declared = (doc['sideOutputs'] ?? {}) as Record<string, unknown>;
+  if (declared['dead-letter'] === undefined) doc['sideOutputs'] = { ...declared, 'dead-letter': { type: 'file', path: path.join(runDir, 'dead-letter.jsonl'), format: 'jsonl' } };
   const sides = doc['sideOutputs'];
   if (sides !== null && typeof sides === 'object') {
     for (const [name, s] of Object.entries(sides as Record<string, Record<string, unknown>>)) {
@@ -99,8 +122,16 @@ export function resolveDrillJob(drill: DrillSpec, runDir: string): Loaded<Resolv
   }
   const v = validateJobSpecObject(doc, jobDir);
   if (!v.ok) return { ok: false, errors: prefix(v.errors, 'job') };
-  if (v.spec.source.type !== 'generator') throw new Error('unreachable: the drill set a generator source');
-  return { ok: true, value: { spec: v.spec, document: doc, source: v.spec.source, output } };
+  return { ok: true, value: { spec: v.spec, document: doc, source, output, kafka } };
+}
+
+/** The job and its output bound to the brokers a managed broker got once it started. */
+export function bindKafkaBrokers(job: ResolvedJob, brokers: string[]): ResolvedJob {
+  const spec = { ...job.spec };
+  if (spec.source.type === 'kafka') spec.source = { ...spec.source, brokers: [...brokers] };
+  if (spec.sink.type === 'kafka') spec.sink = { ...spec.sink, brokers: [...brokers] };
+  const output: DrillOutput = job.output.kind === 'kafka' ? { ...job.output, brokers: [...brokers] } : job.output;
+  return { ...job, spec, output };
 }
 
 export type { DrillDocument };

@@ -3,6 +3,7 @@
  * (ECharts rendered server-side to inline SVG, so the file opens offline with no script),
  * checkpoint summary, fault schedule, job and drill spec, environment.
  */
+import { adviceRows } from '../advisor/checkpoint-advisor.js';
 import * as echarts from 'echarts';
 import type { DrillReport } from './report.js';
 import type { TimelineMarker } from './timeline.js';
@@ -80,6 +81,12 @@ function charts(r: DrillReport): string[] {
   return [one, two, three];
 }
 
+function advisorHtml(r: DrillReport): string {
+  if (!r.checkpointAdvice) return '';
+  const a = adviceRows(r.checkpointAdvice);
+  return `<h2>Checkpoint advisor</h2>\n<p>${esc(a.summary)}</p>\n${table(a.header, a.rows)}${r.checkpointAdvice.notes.length ? `<ul>${r.checkpointAdvice.notes.map((x) => `<li class="muted">${esc(x)}</li>`).join('')}</ul>` : ''}`;
+}
+
 function table(head: string[], rows: (string | number | null)[][]): string {
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((row) => `<tr>${row.map((c) => `<td>${typeof c === 'number' ? n(c) : c === null ? '–' : esc(c)}</td>`).join('')}</tr>`)
@@ -127,13 +134,14 @@ ${fallbacks.length ? `<ul>${fallbacks.map((l) => `<li>${esc(l)}</li>`).join('')}
 ${one}${two}${three}
 <h2>Checkpoints</h2>
 <p>${c.completed} completed, ${c.failed} failed. Duration p50 ${n(c.durationMs.p50)} ms, p99 ${n(c.durationMs.p99)} ms, max ${n(c.durationMs.max)} ms. Size p50 ${n(c.sizeBytes.p50)} bytes, max ${n(c.sizeBytes.max)} bytes.</p>
+${advisorHtml(r)}
 <h2>Steady state</h2>
 <p>Baseline before the first fault: ${n(r.baseline.throughput)} records/s, lag ${n(r.baseline.lagMs)} ms.${r.aborted ? ` <b class="bad">Aborted: ${esc(r.aborted.message)}</b>` : ''}</p>
 ${table(['check', 'phase', 'samples', 'violations', 'worst', 'result'], r.guards.map((g) => [g.check, g.phase, g.evaluated, g.violations, g.worst, g.ok ? 'ok' : 'VIOLATED']))}
 <h2>Fault schedule</h2>
 <ol>${r.faults.filter((f) => f.origin !== 'unplanned').map((f) => `<li>${esc(f.description)} <span class="muted">(${f.origin})</span></li>`).join('')}</ol>
 <h2>Job and drill</h2>
-<p>Job “${esc(r.job.name)}” ended <b>${esc(r.job.state)}</b>${r.job.error ? `: ${esc(r.job.error)}` : ''}; parallelism ${r.job.parallelism}. Workload: ${n(r.workload.count)} generated records (seed ${r.workload.seed}) at ${n(r.workload.rate)}/s over ${n(r.workload.keys)} keys.</p>
+<p>Job “${esc(r.job.name)}” ended <b>${esc(r.job.state)}</b>${r.job.error ? `: ${esc(r.job.error)}` : ''}; parallelism ${r.job.parallelism}. Workload: ${n(r.workload.count)} generated records (seed ${r.workload.seed}) at ${n(r.workload.rate)}/s over ${n(r.workload.keys)} keys${r.workload.kafka ? `, through Kafka topic ${esc(r.workload.kafka.inputTopic)} on ${esc(r.workload.kafka.brokers.join(','))}${r.workload.kafka.managed ? ' (a broker the drill started)' : ''}${r.workload.kafka.outputTopic ? `, output read read_committed from ${esc(r.workload.kafka.outputTopic)}` : ''}` : ''}.</p>
 <h3>Drill spec</h3><pre>${esc(JSON.stringify(r.drillSpec, null, 2))}</pre>
 <h3>Job spec (as run)</h3><pre>${esc(JSON.stringify(r.job.document, null, 2))}</pre>
 <h2>Environment</h2>

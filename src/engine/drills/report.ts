@@ -5,6 +5,7 @@
  * (`type`, `atMs`, `detectMs`, `restoreMs`, `caughtUpMs`) and `checkpoints`. Every number
  * comes from the run; a measurement that did not happen is null, never a made-up 0.
  */
+import type { CheckpointAdvice } from '../advisor/checkpoint-advisor.js';
 import type { GuardReport } from './guards.js';
 import type { TimelineMarker, TimelineSample } from './timeline.js';
 import type { RecordCounts, ResultExample } from './verifier.js';
@@ -60,7 +61,8 @@ export interface DrillReport {
   /** Non-null when the test-only broken sink replaced the job's sink (verifier proof). */
   testOnlySink: string | null;
   job: { name: string; state: string; error: string | null; parallelism: number; document: Record<string, unknown> };
-  workload: { type: 'generator'; seed: number; rate: number; keys: number; count: number };
+  /** kafka: the generated records went through the drill's input topic on `brokers` (and its output topic when the job writes to Kafka). */
+  workload: { type: 'generator' | 'kafka'; seed: number; rate: number; keys: number; count: number; kafka?: { brokers: string[]; managed: boolean; inputTopic: string; outputTopic: string | null } };
   records: RecordCounts & { input: number };
   examples: { lost: ResultExample[]; duplicated: ResultExample[]; mismatched: ResultExample[] };
   verificationMs: number;
@@ -69,6 +71,8 @@ export interface DrillReport {
   baseline: { throughput: number | null; lagMs: number | null };
   faults: FaultOutcome[];
   checkpoints: CheckpointSummary;
+  /** The checkpoint advisor over this run (its faults are the failure history); null without a completed checkpoint. Absent in reports written before it. */
+  checkpointAdvice?: CheckpointAdvice | null;
   timeline: { samples: TimelineSample[]; markers: TimelineMarker[] };
   drillSpec: Record<string, unknown>;
   environment: { sluice: string; node: string; platform: string; arch: string; cpus: number; cpuModel: string; memoryMb: number; sqlite: string; echarts: string };

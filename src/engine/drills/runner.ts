@@ -23,6 +23,8 @@ import { describeFault, planFaults, type PlannedFault } from './schedule.js';
 import { SteadyStateGuards, type GuardViolation } from './guards.js';
 import { Timeline } from './timeline.js';
 import { guaranteeHolds, verifyRun } from './verifier.js';
+import { KafkaDrillEnvironment } from './kafka-workload.js';
+import { adviseCheckpoints, type CheckpointAdvice } from '../advisor/checkpoint-advisor.js';
 import { percentile, redactSecrets, REPORT_SCHEMA, type CheckpointSummary, type DrillReport, type FaultOutcome } from './report.js';
 
 export interface RunDrillOptions {
@@ -85,7 +87,10 @@ function corruptCheckpoint(stateDir: string, id: number): string[] {
 export class DrillRun {
   private phase: DrillPhase = 'PREPARED';
   readonly runId = randomUUID();
-  private readonly jm: JobManager;
+  private jm!: JobManager;
+  private kafkaEnv: KafkaDrillEnvironment | null = null;
+  /** A broker outage under way: every failure until the job runs again belongs to it. */
+  private outage: FaultOutcome | null = null;
   private readonly plan: PlannedFault[];
   private readonly outcomes: FaultOutcome[] = [];
   private readonly failureOwner = new Map<FailureRecord, FaultOutcome>();
@@ -106,18 +111,23 @@ export class DrillRun {
   constructor(
     private readonly drill: DrillSpec,
     private readonly document: DrillDocument,
-    private readonly job: ResolvedJob,
+    private job: ResolvedJob,
     private readonly runDir: string,
     private readonly opts: RunDrillOptions = {},
   ) {
     this.plan = planFaults(drill, job.spec.parallelism);
     this.guards = new SteadyStateGuards(drill.guards);
     this.progress = opts.onProgress ?? (() => undefined);
+    // A Kafka workload's job is created once its topics (and broker) exist, in run().
+    if (job.kafka === null) this.jm = this.createJobManager();
+  }
+
+  private createJobManager(): JobManager {
     const crash = this.plan.find((f) => f.type === 'kill-during-checkpoint');
-    this.jm = new JobManager(job.spec, {
-      stateDir: path.join(runDir, 'state'),
+    return new JobManager(this.job.spec, {
+      stateDir: path.join(this.runDir, 'state'),
       ...(crash?.type === 'kill-during-checkpoint' ? { crashPoint: { worker: crash.worker, checkpoint: crash.checkpoint, point: crash.point } } : {}),
-      ...(opts.testOnlySink !== undefined ? { testOnlySink: opts.testOnlySink } : {}),
+      ...(this.opts.testOnlySink !== undefined ? { testOnlySink: this.opts.testOnlySink } : {}),
     });
   }
 
@@ -131,6 +141,19 @@ export class DrillRun {
   }
 
   async run(): Promise<DrillReport> {
+    if (this.job.kafka === null) return this.runJob();
+    const prepared = await KafkaDrillEnvironment.prepare(this.drill, this.job, this.progress);
+    this.kafkaEnv = prepared.env;
+    try {
+      this.job = prepared.job;
+      this.jm = this.createJobManager();
+      return await this.runJob();
+    } finally {
+      await prepared.env.dispose().catch((e: unknown) => this.progress(`could not clean up the drill's Kafka topics/broker: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  }
+
+  private async runJob(): Promise<DrillReport> {
     const startedAt = new Date();
     const jm = this.jm;
     const spec = this.job.spec;
@@ -189,7 +212,7 @@ export class DrillRun {
     jm.on('recovered', (f) => {
       if (f.caughtUpMs === null) {
         this.timeline.mark('restart', `restarted from ${f.restoredFrom === null ? 'the beginning' : `checkpoint ${f.restoredFrom}`} in ${f.restartMs} ms`, f.restartMs ?? undefined);
-        this.progress(`  restarted from ${f.restoredFrom === null ? 'the beginning (no checkpoint yet)' : `checkpoint ${f.restoredFrom}`}: restart ${f.restartMs} ms, restore ${f.restoreMs} ms (${f.restoreBytes} bytes)`);
+        this.progress(`  restarted from ${f.restoredFrom === null ? 'the beginning (no checkpoint yet)' : `checkpoint ${f.restoredFrom}`}: restart ${f.restartMs} ms, restore ${Math.round(f.restoreMs ?? 0)} ms (${f.restoreBytes} bytes)`);
         if (this.activeSinkDelay > 0) jm.setSinkDelay(this.activeSinkDelay);
         if (this.sourcePaused) jm.setSourcePaused(true);
       } else {
@@ -211,7 +234,7 @@ export class DrillRun {
     this.failuresSeen.push(f);
     this.timeline.mark('failure', f.reason);
     this.progress(`  failure: ${f.reason}`);
-    let owner = this.expecting;
+    let owner = this.expecting ?? this.outage;
     this.expecting = null;
     if (owner === null && this.crashOutcome !== null && this.crashOutcome.failures.length === 0 && f.attempt === 1) owner = this.crashOutcome;
     if (owner === null && f.reason.startsWith('restart after') && this.lastFallbackOwner !== null) owner = this.lastFallbackOwner;
@@ -346,6 +369,25 @@ export class DrillRun {
           if (o.skipped !== null) off();
           break;
         }
+        case 'broker-restart': {
+          const env = this.kafkaEnv;
+          if (env === null || !env.hasManagedBroker) {
+            o.skipped = 'no managed Kafka broker';
+            break;
+          }
+          this.outage = o;
+          await env.stopBroker();
+          this.timeline.mark('fault', `${f.seq}: broker stopped`);
+          this.progress('  broker stopped');
+          await this.pause(f.downForMs);
+          await env.startBroker();
+          this.timeline.mark('fault', `${f.seq}: broker started`);
+          this.progress('  broker started again');
+          // Failures until the job runs again (restarts that found the broker down) are this fault's.
+          await this.untilRunning();
+          this.outage = null;
+          break;
+        }
         case 'deliver-twice': {
           const oldest = this.jm
             .checkpoints()
@@ -431,7 +473,16 @@ export class DrillRun {
       guarantee: this.job.spec.guarantee,
       testOnlySink: this.opts.testOnlySink ?? null,
       job: { name: this.job.spec.name, state: result.state, error: result.error, parallelism: this.job.spec.parallelism, document: this.job.document },
-      workload: { type: 'generator', seed: this.drill.seed, rate: this.drill.workload.rate, keys: this.drill.workload.keys, count: this.drill.workload.count },
+      workload: {
+        type: this.drill.workload.type,
+        seed: this.drill.seed,
+        rate: this.drill.workload.rate,
+        keys: this.drill.workload.keys,
+        count: this.drill.workload.count,
+        ...(this.job.kafka !== null && this.kafkaEnv !== null
+          ? { kafka: { brokers: this.kafkaEnv.brokers, managed: this.kafkaEnv.hasManagedBroker, inputTopic: this.job.kafka.inputTopic, outputTopic: this.job.kafka.outputTopic } }
+          : {}),
+      },
       records: { ...v.records, input: v.inputRecords },
       examples: v.examples,
       verificationMs: v.durationMs,
@@ -440,10 +491,32 @@ export class DrillRun {
       baseline,
       faults: this.outcomes,
       checkpoints,
+      checkpointAdvice: this.advice([...seen.values()], samples, result, finishedAt.getTime() - startedAt.getTime()),
       timeline: { samples, markers: this.timeline.markers },
       drillSpec: this.document as unknown as Record<string, unknown>,
       environment: environment(),
     } satisfies DrillReport);
+  }
+
+  /** The checkpoint advisor over this run: the drill's faults are its failure history. */
+  private advice(checkpoints: readonly CheckpointRecord[], samples: readonly { state: string; throughput: number | null }[], result: JobResult, runMs: number): CheckpointAdvice | null {
+    const rates = samples.filter((s) => s.state === 'RUNNING' && (s.throughput ?? 0) > 0).map((s) => s.throughput!);
+    const completed = checkpoints
+      .filter((c) => c.status === 'completed' && c.kind === 'checkpoint' && c.stats !== undefined)
+      .sort((a, b) => a.id - b.id)
+      .map((c) => ({ durationMs: c.stats!.durationMs, syncMs: c.stats!.syncMs, alignmentMs: c.stats!.alignmentMs, fullSizeBytes: c.stats!.fullSizeBytes }));
+    return adviseCheckpoints({
+      intervalMs: this.job.spec.checkpoint.interval,
+      minPauseMs: this.job.spec.checkpoint.minPause,
+      checkpoints: completed,
+      // The offered rate is what the job must keep up with; the samples show what it reached.
+      inputRatePerSec: this.drill.workload.rate,
+      peakRatePerSec: rates.length === 0 ? null : Math.max(...rates),
+      failures: result.failures,
+      runMs,
+      // The drill's generator (and its Kafka workload's source) read at the workload's rate.
+      sourceRateLimited: true,
+    });
   }
 }
 

@@ -83,5 +83,7 @@ export function describeFault(f: PlannedFault): string {
       return `${at}: corrupt the newest checkpoint's part files, then SIGKILL worker ${f.workers[0]}`;
     case 'deliver-twice':
       return `${at}: restore the oldest retained checkpoint (input since then is delivered again)`;
+    case 'broker-restart':
+      return `${at}: stop the managed Kafka broker, start it again after ${f.downForMs} ms`;
   }
 }

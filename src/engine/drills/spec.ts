@@ -19,6 +19,7 @@ export const FAULT_TYPES = [
   'stall-source',
   'corrupt-checkpoint',
   'deliver-twice',
+  'broker-restart',
 ] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 /** Faults the random schedule may pick (kill-during-checkpoint is tied to a checkpoint number). */
@@ -42,6 +43,8 @@ const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('stall-source'), at: durationSchema, for: durationSchema }),
   z.strictObject({ type: z.literal('corrupt-checkpoint'), at: durationSchema }),
   z.strictObject({ type: z.literal('deliver-twice'), at: durationSchema }),
+  /** Stops the drill's managed Kafka broker, waits `downFor`, starts it again. */
+  z.strictObject({ type: z.literal('broker-restart'), at: durationSchema, downFor: durationSchema.optional() }),
 ]);
 
 const guardSchema = z.strictObject({
@@ -69,6 +72,10 @@ export const drillDocumentSchema = z.strictObject({
     skew: z.number().min(0).optional(),
     /** Records in all; default rate × duration. */
     count: z.number().int().min(1).optional(),
+    /** kafka: the brokers the drill's topics live on, or `managed` (the drill starts a broker of its own; needed for broker-restart). */
+    brokers: z.union([z.literal('managed'), z.array(z.string().min(1)).min(1)]).optional(),
+    /** kafka: partitions of the drill's input topic (default 4). */
+    partitions: z.number().int().min(1).max(256).optional(),
   }),
   /** How long the workload runs (count = rate × duration unless count is given). */
   duration: durationSchema,
@@ -104,7 +111,8 @@ export type FaultSpec =
   | { type: 'slow-sink'; atMs: number; forMs: number; delayPerRecordMs: number }
   | { type: 'stall-source'; atMs: number; forMs: number }
   | { type: 'corrupt-checkpoint'; atMs: number }
-  | { type: 'deliver-twice'; atMs: number };
+  | { type: 'deliver-twice'; atMs: number }
+  | { type: 'broker-restart'; atMs: number; downForMs: number };
 
 export interface GuardSpec {
   metric: GuardMetric;
@@ -121,7 +129,7 @@ export interface DrillSpec {
   /** A path as written (relative to `drillDir`) or an inline document. */
   job: string | Record<string, unknown>;
   seed: number;
-  workload: { type: 'generator'; rate: number; keys: number; skew: number; count: number };
+  workload: DrillWorkload;
   durationMs: number;
   timeoutMs: number;
   warmupMs: number;
@@ -132,6 +140,14 @@ export interface DrillSpec {
   /** Folder of the drill file (relative paths resolve against it). */
   drillDir: string;
 }
+
+/**
+ * The seeded generator's records, fed to the job directly (generator) or first written to a
+ * Kafka topic of the drill's own that the job reads (kafka).
+ */
+export type DrillWorkload =
+  | { type: 'generator'; rate: number; keys: number; skew: number; count: number }
+  | { type: 'kafka'; rate: number; keys: number; skew: number; count: number; brokers: string[] | 'managed'; partitions: number };
 
 export type DrillParseResult = { ok: true; spec: DrillSpec; document: DrillDocument } | { ok: false; errors: SpecError[] };
 
@@ -146,8 +162,9 @@ export function validateDrillObject(raw: unknown, drillDir: string, seedOverride
   if (!parsed.success) return { ok: false, errors: issuesToSpecErrors(parsed.error.issues) };
   const d = parsed.data;
   const errors: SpecError[] = [];
-  if (d.workload.type === 'kafka') {
-    errors.push({ path: 'workload.type', message: 'a Kafka workload is not supported yet (the Kafka connector is built separately); use type: generator' });
+  if (d.workload.type !== 'kafka') {
+    if (d.workload.brokers !== undefined) errors.push({ path: 'workload.brokers', message: 'only a kafka workload has brokers' });
+    if (d.workload.partitions !== undefined) errors.push({ path: 'workload.partitions', message: 'only a kafka workload has partitions' });
   }
   const durationMs = parseDuration(d.duration);
   if (durationMs <= 0) errors.push({ path: 'duration', message: 'must be > 0' });
@@ -174,6 +191,11 @@ export function validateDrillObject(raw: unknown, drillDir: string, seedOverride
       case 'corrupt-checkpoint':
       case 'deliver-twice':
         return { type: f.type, atMs: at };
+      case 'broker-restart':
+        if (d.workload.type !== 'kafka' || d.workload.brokers !== 'managed') {
+          errors.push({ path: `faults[${i}]`, message: 'broker-restart needs workload { type: kafka, brokers: managed }: the drill restarts a broker it started itself, never one it did not start' });
+        }
+        return { type: f.type, atMs: at, downForMs: ms(f.downFor, 2000) };
     }
   });
   const duringCheckpoint = faults.filter((f) => f.type === 'kill-during-checkpoint');
@@ -202,13 +224,7 @@ export function validateDrillObject(raw: unknown, drillDir: string, seedOverride
       description: d.description ?? null,
       job: d.job,
       seed,
-      workload: {
-        type: 'generator',
-        rate: d.workload.rate,
-        keys: d.workload.keys ?? 1000,
-        skew: d.workload.skew ?? 0,
-        count: d.workload.count ?? Math.max(1, Math.round((d.workload.rate * durationMs) / 1000)),
-      },
+      workload: workload(d.workload, durationMs),
       durationMs,
       timeoutMs: ms(d.timeout, 4 * durationMs + 60_000),
       warmupMs: ms(d.steadyState?.warmup, 1000),
@@ -218,4 +234,9 @@ export function validateDrillObject(raw: unknown, drillDir: string, seedOverride
       drillDir,
     },
   };
+}
+
+function workload(w: DrillDocument['workload'], durationMs: number): DrillWorkload {
+  const common = { rate: w.rate, keys: w.keys ?? 1000, skew: w.skew ?? 0, count: w.count ?? Math.max(1, Math.round((w.rate * durationMs) / 1000)) };
+  return w.type === 'kafka' ? { type: 'kafka', ...common, brokers: w.brokers ?? ['127.0.0.1:9092'], partitions: w.partitions ?? 4 } : { type: 'generator', ...common };
 }

@@ -16,6 +16,7 @@ import { computeBatchResult } from '../batch/index.js';
 import { generatedRecord, type GeneratorOptions } from '../connectors/generator.js';
 import type { Rec } from '../core/types.js';
 import type { GeneratorSourceSpec, JobSpec } from '../job/spec.js';
+import { readKafkaOutput } from './kafka-output.js';
 
 export const MAX_EXAMPLES = 20;
 
@@ -44,7 +45,8 @@ export interface Verification {
   durationMs: number;
 }
 
-export type SinkOutput = { kind: 'sqlite'; file: string; table: string } | { kind: 'jsonl'; file: string };
+/** Where the drill's job wrote its main output. */
+export type DrillOutput = { kind: 'sqlite'; file: string; table: string } | { kind: 'jsonl'; file: string } | { kind: 'kafka'; brokers: string[]; topic: string };
 
 export function generatorOptions(s: GeneratorSourceSpec): GeneratorOptions {
   if (s.count === null) throw new Error('the drill verifier needs a bounded generator (count)');
@@ -65,7 +67,8 @@ export async function expectedResults(spec: JobSpec, source: GeneratorSourceSpec
   return { input: n, results: await computeBatchResult({ ...spec, mode: 'batch' }, records, timestamps) };
 }
 
-export function readSinkOutput(out: SinkOutput): Rec[] {
+export async function readSinkOutput(out: DrillOutput): Promise<Rec[]> {
+  if (out.kind === 'kafka') return readKafkaOutput(out.brokers, out.topic);
   if (out.kind === 'jsonl') {
     if (!fs.existsSync(out.file)) return [];
     return fs
@@ -161,10 +164,10 @@ export function compareResults(expected: readonly Rec[], produced: readonly Rec[
   return { records, examples };
 }
 
-export async function verifyRun(spec: JobSpec, source: GeneratorSourceSpec, output: SinkOutput): Promise<Verification> {
+export async function verifyRun(spec: JobSpec, source: GeneratorSourceSpec, output: DrillOutput): Promise<Verification> {
   const t0 = Date.now();
   const { input, results } = await expectedResults(spec, source);
-  const cmp = compareResults(results, readSinkOutput(output));
+  const cmp = compareResults(results, await readSinkOutput(output));
   return { inputRecords: input, ...cmp, durationMs: Date.now() - t0 };
 }
 
