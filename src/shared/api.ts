@@ -15,10 +15,15 @@ export const LIMITS = {
   maxRequestBytes: 128 * 1024,
   maxSpecChars: 64 * 1024,
   maxKeyChars: 1024,
+  /** Rows a serving-view query returns at most. */
+  maxViewRows: 10_000,
   /** Points kept per chart: 15 minutes at one snapshot a second. */
   historyPoints: 900,
   historyWindowMs: 15 * 60 * 1000,
 } as const;
+
+/** Bounds of a drill comparison (per run). */
+export const DRILL_COMPARE_LIMITS = { timelinePoints: 1200, markers: 500, checkpoints: 2000, differences: 500 } as const;
 
 // ------------------------------------------------------------------ building blocks
 
@@ -103,6 +108,25 @@ export const stateSnapshotSchema = z.strictObject({
   sizeHistogram: z.array(z.strictObject({ upToBytes: count, count })).max(64),
 });
 
+/** End-to-end latency (source read → sink write) from latency markers, all workers merged. */
+export const latencySnapshotSchema = z.strictObject({
+  samples: count,
+  p50Ms: num,
+  p99Ms: num,
+  maxMs: num,
+});
+
+/** Which overload strategy a job runs with and, when shedding, what it dropped. */
+export const overloadSnapshotSchema = z.strictObject({
+  strategy: z.enum(['backpressure', 'shed']),
+  queueThreshold: count.nullable(),
+  /** Records waiting in the sources' input queues now. */
+  queued: count,
+  shedTotal: count,
+  shedByPriority: z.array(z.strictObject({ priority: z.number().int(), count })).max(1000),
+  shedOutput: str(300).nullable(),
+});
+
 export const jobSnapshotSchema = z.strictObject({
   jobId: jobIdSchema,
   ts: num,
@@ -117,6 +141,10 @@ export const jobSnapshotSchema = z.strictObject({
   operators: z.array(operatorMetricsSchema).max(100),
   workers: z.array(workerSnapshotSchema).max(1024),
   keyedState: stateSnapshotSchema.nullable(),
+  /** Optional so snapshots recorded before these fields still validate. */
+  executionMode: z.enum(['continuous', 'micro-batch']).optional(),
+  latency: latencySnapshotSchema.nullable().optional(),
+  overload: overloadSnapshotSchema.optional(),
 });
 
 export const checkpointInfoSchema = z.strictObject({
@@ -179,6 +207,44 @@ export const jobGraphSchema = z.strictObject({
   edges: z.array(z.strictObject({ from: str(100), to: str(100), label: str(300) })).max(200),
 });
 
+/** The checkpoint advisor's trade-off table (src/engine/advisor/checkpoint-advisor.ts). */
+export const checkpointAdviceSchema = z.strictObject({
+  basis: z.strictObject({
+    intervalMs: nullableNum,
+    checkpointsMeasured: count,
+    durationMsP50: num,
+    pauseMsP50: num,
+    stateBytes: num,
+    inputRatePerSec: num,
+    replayRatePerSec: num,
+    replayRateMeasured: z.boolean(),
+    detectMs: num,
+    restartMs: num,
+    restoreBytesPerMs: num,
+    restoreSpeedMeasured: z.boolean(),
+    failuresObserved: count,
+    failuresPerHour: num,
+    failureRateMeasured: z.boolean(),
+  }),
+  options: z
+    .array(
+      z.strictObject({
+        intervalMs: num,
+        current: z.boolean(),
+        effectiveIntervalMs: num,
+        overheadPct: num,
+        replayRecordsAvg: num,
+        replayRecordsMax: num,
+        recoveryMsAvg: nullableNum,
+        recoveryMsMax: nullableNum,
+        expectedCostMsPerHour: nullableNum,
+      }),
+    )
+    .max(20),
+  recommendation: z.strictObject({ intervalMs: num, reason: str(1000) }).nullable(),
+  notes: z.array(str(1000)).max(20),
+});
+
 export const jobDetailSchema = z.strictObject({
   summary: jobSummarySchema,
   specText: str(LIMITS.maxSpecChars),
@@ -189,6 +255,8 @@ export const jobDetailSchema = z.strictObject({
   failures: z.array(failureInfoSchema).max(1000),
   timeline: z.array(timelineEventSchema).max(2000),
   savepoints: z.array(z.strictObject({ checkpoint: count, checkpointDir: str(4000), ts: num })).max(100),
+  /** Optional so job details recorded before the advisor still validate; null until a checkpoint completed with input measured. */
+  checkpointAdvice: checkpointAdviceSchema.nullable().optional(),
 });
 
 export const overviewSchema = z.strictObject({
@@ -402,6 +470,42 @@ export const drillReportSchema = z.strictObject({
   checkpoints: z.strictObject({ completed: count, failed: count, p50Ms: nullableNum, p99Ms: nullableNum, maxMs: nullableNum }),
 });
 
+/** One run in a side-by-side comparison: its report and the series its charts draw. */
+export const drillCompareSideSchema = z.strictObject({
+  report: drillReportSchema,
+  /** Once a second (downsampled for long runs): t is ms since the drill started. */
+  timeline: z.array(z.strictObject({ t: count, throughput: nullableNum, lagMs: nullableNum })).max(DRILL_COMPARE_LIMITS.timelinePoints),
+  /** Faults, failures, restarts and catch-ups on the same time axis. */
+  markers: z.array(z.strictObject({ t: count, kind: str(40), label: str(200) })).max(DRILL_COMPARE_LIMITS.markers),
+  /** Checkpoints by trigger time (ms since the drill started). */
+  checkpoints: z.array(z.strictObject({ id: count, triggerMs: count, durationMs: nullableNum, status: str(40) })).max(DRILL_COMPARE_LIMITS.checkpoints),
+});
+
+/**
+ * One compared figure. `better` says which run did better where that has a direction
+ * (fewer lost, faster recovery, PASS over FAIL); `differs` without a direction (e.g. the
+ * record counts of two different workloads) is `'n/a'`.
+ */
+export const drillDifferenceSchema = z.strictObject({
+  section: z.enum(['verdict', 'records', 'recovery', 'checkpoints', 'run']),
+  label: str(200),
+  a: z.union([num, str(200)]).nullable(),
+  b: z.union([num, str(200)]).nullable(),
+  unit: z.enum(['', 'ms', 'bytes', 'records']),
+  differs: z.boolean(),
+  better: z.enum(['a', 'b', 'same', 'n/a']),
+});
+
+export const drillComparisonSchema = z.strictObject({
+  a: drillCompareSideSchema,
+  b: drillCompareSideSchema,
+  differences: z.array(drillDifferenceSchema).max(DRILL_COMPARE_LIMITS.differences),
+});
+
+/** The report formats a run can be exported as. */
+export const DRILL_REPORT_FORMATS = ['html', 'json', 'markdown', 'pdf'] as const;
+export const drillReportFormatSchema = z.enum(DRILL_REPORT_FORMATS);
+
 /** Progress of a drill running in the engine (pushed about once a second and on each step). */
 export const drillProgressSchema = z.strictObject({
   runId: drillRunIdSchema,
@@ -449,6 +553,22 @@ export const api = {
   lookupKey: {
     params: z.strictObject({ jobId: jobIdSchema, key: z.string().min(1).max(LIMITS.maxKeyChars) }),
     result: z.strictObject({ key: str(LIMITS.maxKeyChars), found: z.boolean(), state: z.record(z.string().max(300), z.unknown()), json: str(64 * 1024) }),
+  },
+  /**
+   * A Lambda serving view's merged answer (batch layer below the cut-off + speed layer from
+   * it): `view` is the path of a view file on the engine's machine; rows sorted by key, at
+   * most LIMITS.maxViewRows (then `truncated`).
+   */
+  queryView: {
+    params: z.strictObject({ view: z.string().min(1).max(4000), key: z.string().min(1).max(LIMITS.maxKeyChars).optional() }),
+    result: z.strictObject({
+      view: str(200),
+      cutoff: z.number().int().nullable(),
+      horizon: z.number().int().nullable(),
+      batchRuns: count,
+      rows: z.array(z.strictObject({ key: str(LIMITS.maxKeyChars), value: z.record(z.string().max(100), z.number().nullable()) })).max(LIMITS.maxViewRows),
+      truncated: z.boolean(),
+    }),
   },
   kafkaListConnections: { params: empty, result: z.array(kafkaConnectionSchema).max(100) },
   /** Adds a connection, or replaces the one of that name when `replace`. An edit without `sasl.password` keeps the stored one. */
@@ -509,6 +629,15 @@ export const api = {
   /** Past runs from the drill history, newest first. */
   listDrillRuns: { params: empty, result: z.array(drillRunSummarySchema).max(100) },
   getDrillRun: { params: z.strictObject({ runId: drillRunIdSchema }), result: drillReportSchema },
+  /** Two past runs side by side: both reports, their timelines and checkpoint durations, and every compared figure. */
+  compareDrillRuns: { params: z.strictObject({ a: drillRunIdSchema, b: drillRunIdSchema }), result: drillComparisonSchema },
+  /**
+   * Desktop app: asks where to save (a save dialog in main) and writes the run's report in
+   * that format; the result is the file written, or null when the dialog was cancelled.
+   * Browser mode has no dialog: it refuses (ILLEGAL_STATE) and the console downloads from
+   * `/drill-reports/<runId>.<html|json|md|pdf>` instead.
+   */
+  saveDrillReport: { params: z.strictObject({ runId: drillRunIdSchema, format: drillReportFormatSchema }), result: z.strictObject({ path: str(4096).nullable() }) },
 } as const satisfies Record<ApiMethod, { params: z.ZodType; result: z.ZodType }>;
 
 // Every declared method has schemas and vice versa (checked by the compiler).
@@ -525,6 +654,8 @@ export type ConsoleApi = { [M in ApiMethod]: (params: Params<M>) => Promise<Resu
 export type ExampleInfo = z.output<typeof exampleSchema>;
 export type JobSummary = z.output<typeof jobSummarySchema>;
 export type JobSnapshot = z.output<typeof jobSnapshotSchema>;
+export type LatencySnapshot = z.output<typeof latencySnapshotSchema>;
+export type OverloadSnapshot = z.output<typeof overloadSnapshotSchema>;
 export type OperatorMetrics = z.output<typeof operatorMetricsSchema>;
 export type WorkerSnapshot = z.output<typeof workerSnapshotSchema>;
 export type StateSnapshot = z.output<typeof stateSnapshotSchema>;
@@ -534,6 +665,7 @@ export type FailureInfo = z.output<typeof failureInfoSchema>;
 export type TimelineEvent = z.output<typeof timelineEventSchema>;
 export type JobGraph = z.output<typeof jobGraphSchema>;
 export type JobDetail = z.output<typeof jobDetailSchema>;
+export type CheckpointAdviceInfo = z.output<typeof checkpointAdviceSchema>;
 export type Overview = z.output<typeof overviewSchema>;
 export type JobState = z.output<typeof jobStateSchema>;
 export type Health = z.output<typeof healthSchema>;
@@ -554,6 +686,10 @@ export type DrillInfo = z.output<typeof drillInfoSchema>;
 export type DrillRunSummaryInfo = z.output<typeof drillRunSummarySchema>;
 export type DrillReportInfo = z.output<typeof drillReportSchema>;
 export type DrillProgress = z.output<typeof drillProgressSchema>;
+export type DrillComparison = z.output<typeof drillComparisonSchema>;
+export type DrillCompareSide = z.output<typeof drillCompareSideSchema>;
+export type DrillDifference = z.output<typeof drillDifferenceSchema>;
+export type DrillReportFormat = z.output<typeof drillReportFormatSchema>;
 
 // ------------------------------------------------------------------ pushed events
 

@@ -105,6 +105,10 @@ describe.skipIf(!run)('console e2e (Chromium against sluice serve)', () => {
     const row = page.locator(`[data-test=checkpoint-history] tr[data-checkpoint="${id}"]`);
     await row.waitFor({ timeout: 10_000 });
     expect(await row.textContent()).toContain('completed');
+    // The checkpoint advisor: the current interval and the alternatives, from this job's measurements.
+    await page.locator('[data-test=advisor-table] tr.mine').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-test=advisor-table] tbody tr').count()).toBeGreaterThanOrEqual(5);
+    expect(await page.locator('[data-test=checkpoint-advisor]').textContent()).toMatch(/records\/s in/);
     await page.waitForTimeout(1500);
     await shot('07-checkpoints');
   });

@@ -11,14 +11,15 @@ import { parseJobSpecText } from '../job/index.js';
 import { JobManager, type FailureRecord } from '../runtime/job-manager.js';
 import { IllegalJobTransition } from '../runtime/job-state.js';
 import type { WorkerLauncher } from '../runtime/launcher.js';
-import { ApiError, jobDetailSchema, LIMITS, type ApiEvent, type ConsoleApi, type JobDetail, type JobSnapshot, type JobSummary, type Params, type Result } from '../../shared/api.js';
+import { ApiError, jobDetailSchema, LIMITS, type ApiEvent, type ConsoleApi, type DrillReportFormat, type JobDetail, type JobSnapshot, type JobSummary, type Params, type Result } from '../../shared/api.js';
 import { checkpointInfo, failureInfo } from './convert.js';
 import { ExampleCatalog } from './examples.js';
 import { HistoryStore } from './history-store.js';
 import { JobRun } from './job-run.js';
 import { KafkaService } from './kafka-service.js';
+import { queryView, ViewNotFoundError } from '../lambda/query.js';
 import type { SecretBox } from './connection-store.js';
-import { DrillService } from './drill-service.js';
+import { DrillService, type ReportFile } from './drill-service.js';
 
 export interface EngineServiceOptions {
   /** App data folder: history.db and one work folder per job run. */
@@ -342,6 +343,17 @@ export class EngineService implements ConsoleApi {
     return { key: p.key, found: Object.keys(plain).length > 0, state: plain, json: json.slice(0, 64 * 1024) };
   }
 
+  async queryView(p: Params<'queryView'>): Promise<Result<'queryView'>> {
+    const a = await guarded(() => {
+      try {
+        return queryView(p.view, p.key);
+      } catch (e) {
+        throw e instanceof ViewNotFoundError ? new ApiError('NOT_FOUND', e.message) : e;
+      }
+    });
+    return { ...a, rows: a.rows.slice(0, LIMITS.maxViewRows), truncated: a.rows.length > LIMITS.maxViewRows };
+  }
+
   // ---- Kafka (src/engine/kafka through KafkaService) -------------------------------------
 
   kafkaListConnections(): Promise<Result<'kafkaListConnections'>> {
@@ -398,6 +410,17 @@ export class EngineService implements ConsoleApi {
   }
   getDrillRun(p: Params<'getDrillRun'>): Promise<Result<'getDrillRun'>> {
     return guarded(() => this.drills.get(p));
+  }
+  compareDrillRuns(p: Params<'compareDrillRuns'>): Promise<Result<'compareDrillRuns'>> {
+    return guarded(() => this.drills.compare(p));
+  }
+  /** Only the desktop app can save with a dialog (src/main overrides this call); browser mode downloads from `/drill-reports/…`. */
+  saveDrillReport(): Promise<Result<'saveDrillReport'>> {
+    return Promise.reject(new ApiError('ILLEGAL_STATE', 'saving a report to a file needs the desktop app; in a browser, download it from the Export links (/drill-reports/<runId>.<html|json|md|pdf>)'));
+  }
+  /** A past run's report as a file (browser-mode download route, the desktop app's save dialog). */
+  drillReportFile(runId: string, format: DrillReportFormat): Promise<ReportFile> {
+    return guarded(() => this.drills.reportFile(runId, format));
   }
 
   // ---- lifecycle -----------------------------------------------------------------------

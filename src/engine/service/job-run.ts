@@ -10,6 +10,7 @@ import { TERMINAL_STATES } from '../runtime/job-state.js';
 import type { CheckpointRecord } from '../checkpoint/types.js';
 import {
   LIMITS,
+  type CheckpointAdviceInfo,
   type CheckpointInfo,
   type FailureInfo,
   type Health,
@@ -21,6 +22,7 @@ import {
 } from '../../shared/api.js';
 import { checkpointInfo, checkpointSummary, failureInfo, jobGraph } from './convert.js';
 import { MetricsAggregator } from './metrics-aggregator.js';
+import { adviseCheckpoints } from '../advisor/checkpoint-advisor.js';
 
 const TIMELINE_MAX = 2000;
 const SEEN_MAX = 1000;
@@ -56,7 +58,7 @@ export class JobRun {
     this.jobId = jm.id;
     this.name = spec.name;
     this.graph = jobGraph(spec);
-    this.aggregator = new MetricsAggregator(this.jobId, this.graph.nodes.filter((n) => n.kind === 'stage').map((n) => n.label));
+    this.aggregator = new MetricsAggregator(this.jobId, this.graph.nodes.filter((n) => n.kind === 'stage').map((n) => n.label), spec);
     this.unsubscribe.push(
       jm.on('metrics', (m) => this.aggregator.onWorkerMetrics(m)),
       jm.on('state', (to, from) => this.note('state', `${from} → ${to}`)),
@@ -173,6 +175,27 @@ export class JobRun {
       failures: this.failures(),
       timeline: [...this.timeline],
       savepoints: [...this.savepoints],
+      checkpointAdvice: this.checkpointAdvice(checkpoints),
     };
+  }
+
+  /** The checkpoint advisor over what this run measured (snapshots while running, checkpoints, failures). */
+  private checkpointAdvice(checkpoints: readonly CheckpointInfo[]): CheckpointAdviceInfo | null {
+    const running = this.snapshots.filter((s) => s.state === 'RUNNING' && s.recordsInPerSec > 0).map((s) => s.recordsInPerSec);
+    const completed = checkpoints
+      .filter((c) => c.status === 'completed' && c.kind === 'checkpoint' && c.durationMs !== null)
+      .sort((a, b) => a.id - b.id)
+      .map((c) => ({ durationMs: c.durationMs!, syncMs: c.syncMs ?? 0, alignmentMs: c.alignmentMs ?? 0, fullSizeBytes: c.fullSizeBytes ?? 0 }));
+    const advice = adviseCheckpoints({
+      intervalMs: this.spec.checkpoint.interval,
+      minPauseMs: this.spec.checkpoint.minPause,
+      checkpoints: completed,
+      inputRatePerSec: running.length === 0 ? null : running.reduce((a, b) => a + b, 0) / running.length,
+      peakRatePerSec: running.length === 0 ? null : Math.max(...running),
+      failures: this.failures(),
+      runMs: (this.endedAt ?? Date.now()) - this.startedAt,
+      sourceRateLimited: this.spec.source.maxRecordsPerSecond !== null || ('eventsPerSecond' in this.spec.source && this.spec.source.eventsPerSecond !== null),
+    });
+    return advice === null ? null : { ...advice, options: [...advice.options], notes: [...advice.notes] };
   }
 }
