@@ -9,6 +9,9 @@ import { figure, measure, writeResults, type Figure } from './harness.js';
 import { handTunedKeyedCount, handTunedStateless, runInProcess } from './workloads/in-process.js';
 import { checkpointRound } from './workloads/checkpoint.js';
 import { benchSpec, keyedCountThroughput, recoveryAfterKill } from './workloads/runtime.js';
+import { memoryFigures, nexmarkCheckpointFigures, nexmarkFigures } from './nexmark/figures.js';
+import { kafkaFigures } from './workloads/kafka.js';
+import { executionModeFigures } from './workloads/execution-modes.js';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -113,5 +116,25 @@ await section('recovery', async () => {
   }
 });
 
+await section('execution', async () => void figures.push(...(await executionModeFigures({ quick, log }))));
+
+// Kafka sink/source against kcat, Kafka → q12 → Kafka against Kafka Streams (a broker on
+// SLUICE_KAFKA_BROKERS or 127.0.0.1:9092; without one these figures print as missing).
+await section('kafka', async () => {
+  figures.push(...(await kafkaFigures({ quick, log })));
+});
+
+await section('nexmark', async () => void figures.push(...(await nexmarkFigures({ quick, log }))));
+
+await section('nexmark-checkpoints', async () => void figures.push(...(await nexmarkCheckpointFigures({ quick, log }))));
+
+await section('memory', async () => void figures.push(...(await memoryFigures({ quick, log }))));
+
 const md = writeResults(figures, quick ? 'quick' : 'full');
 process.stdout.write(md + '\n');
+// A peer that cannot run prints as missing; a section that crashed is a broken harness.
+const crashed = figures.filter((f) => f.name.endsWith('.error'));
+if (crashed.length > 0) {
+  log(`${crashed.length} section(s) failed: ${crashed.map((f) => f.name.replace(/\.error$/, '')).join(', ')}`);
+  process.exitCode = 1;
+}
