@@ -3,32 +3,20 @@
  * `path: message` errors, bounded runs to completion, and workers as child processes
  * that can be SIGKILLed from outside.
  */
-import { execFile, spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl, readTable, tempDir, waitFor } from '../helpers/jobs.js';
+import { BIN, ensureEngineBuilt, sluiceIn } from '../helpers/cli.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'bin/sluice.mjs');
-const run = promisify(execFile);
 const dir = tempDir('sluice-cli-');
 
-async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { cwd: dir, timeout: 120_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const sluice = sluiceIn(dir);
 
-beforeAll(() => {
-  // `npm test` builds dist/ first; build it here too when the test runs alone.
-  if (!fs.existsSync(path.join(root, 'dist/engine/cli.js'))) execFileSync(process.execPath, [path.join(root, 'scripts/build-engine.mjs')]);
-});
+
+beforeAll(ensureEngineBuilt);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('sluice CLI', () => {
@@ -110,7 +98,7 @@ describe('sluice CLI', () => {
         'sink: { type: sqlite, path: kc.db, table: results }',
       ].join('\n'),
     );
-    const child = spawn(process.execPath, [bin, 'run', 'kc.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', 'kc.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exit = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
@@ -134,7 +122,7 @@ describe('sluice CLI', () => {
       path.join(dir, 'unbounded.yaml'),
       'name: forever\nparallelism: 2\nsource: { type: generator, seed: 1, keys: 100, eventsPerSecond: 5000 }\npipeline: [{ keyBy: key }, { window: { type: tumbling, size: 1s } }, { aggregate: { count: true } }]\ncheckpoint: { interval: 200ms }\nsink: { type: sqlite, path: forever.db, table: results }\n',
     );
-    const child = spawn(process.execPath, [bin, 'run', 'unbounded.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'run', 'unbounded.yaml'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exit = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));

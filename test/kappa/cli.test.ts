@@ -2,33 +2,21 @@
  * `sluice reprocess` as a user runs it: the first version is served once it has output,
  * a version name is used once, a timestamp start needs Kafka, a bad deployment is exit 2.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PartitionedLog } from '../../src/engine/connectors/log/index.js';
 import { tempDir, waitFor } from '../helpers/jobs.js';
+import { BIN, ensureEngineBuilt, sluiceIn } from '../helpers/cli.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'bin/sluice.mjs');
-const run = promisify(execFile);
 const dir = tempDir('sluice-kappa-cli-');
 const T0 = 1_700_000_000_000;
 
-async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { cwd: dir, timeout: 120_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const sluice = sluiceIn(dir);
 
-beforeAll(() => {
-  if (!fs.existsSync(path.join(root, 'dist/engine/cli.js'))) execFileSync(process.execPath, [path.join(root, 'scripts/build-engine.mjs')]);
-});
+
+beforeAll(ensureEngineBuilt);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('sluice reprocess', () => {
@@ -57,7 +45,7 @@ sink: { type: file, path: unused.jsonl }
     log.append('ev', 0, recs, recs.map((r) => r.ts));
     log.close();
 
-    const v1 = spawn(process.execPath, [bin, 'reprocess', 'deploy.yaml', 'v1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const v1 = spawn(process.execPath, [BIN, 'reprocess', 'deploy.yaml', 'v1'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let errText = '';
     v1.stdout.on('data', (b: Buffer) => (out += b.toString()));

@@ -3,36 +3,24 @@
  * a child process, the batch layer advancing the cut-off, the merged answer as JSON equal
  * to a full recomputation, and clear errors for bad views.
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeBatchResult } from '../../src/engine/batch/index.js';
 import { PartitionedLog } from '../../src/engine/connectors/log/index.js';
 import type { Rec } from '../../src/engine/core/types.js';
 import { loadViewFile, viewAggregateSpec, ViewStore } from '../../src/engine/lambda/index.js';
 import { spec, tempDir, waitFor } from '../helpers/jobs.js';
+import { BIN, ensureEngineBuilt, sluiceIn } from '../helpers/cli.js';
 
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = path.join(root, 'bin/sluice.mjs');
-const run = promisify(execFile);
 const dir = tempDir('sluice-lambda-cli-');
 const T0 = 1_700_000_000_000;
 
-async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { cwd: dir, timeout: 120_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const sluice = sluiceIn(dir);
 
-beforeAll(() => {
-  if (!fs.existsSync(path.join(root, 'dist/engine/cli.js'))) execFileSync(process.execPath, [path.join(root, 'scripts/build-engine.mjs')]);
-});
+
+beforeAll(ensureEngineBuilt);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const VIEW = `view:
@@ -66,7 +54,7 @@ describe('sluice lambda / query', () => {
     }
     log.close();
 
-    const speed = spawn(process.execPath, [bin, 'lambda', 'speed', 'sales.yaml', '-q'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const speed = spawn(process.execPath, [BIN, 'lambda', 'speed', 'sales.yaml', '-q'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     speed.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     const exited = new Promise<number | null>((resolve) => speed.on('exit', (code) => resolve(code)));
