@@ -69,7 +69,8 @@ describe.skipIf(!broker.available)(`Kafka explorer on ${DEFAULT_BROKERS}`, () =>
     const topic = randomName('explorer');
     topics.push(topic);
     await createTopic(admin, topic, partitions);
-    const producer = kafka.producer();
+    // Idempotent: a retried send under load must not write a batch twice.
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     try {
       const messages = [];

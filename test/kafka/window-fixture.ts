@@ -19,7 +19,8 @@ const tsOf = (i: number): number => 1_000_000 + i * 10;
 /** Writes the input to `topic` (record timestamp = event time). */
 export async function writeWindowInput(kafka: Kafka, topic: string, input: WindowInput): Promise<void> {
   const value = input.value ?? (() => 1);
-  const producer = kafka.producer();
+  // Idempotent: a retried send under load must not write a batch twice.
+  const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   try {
     const messages = Array.from({ length: input.n }, (_, i) => ({ partition: i % input.partitions, value: JSON.stringify({ key: `k${i % input.keys}`, value: value(i) }), timestamp: String(tsOf(i)) }));

@@ -456,6 +456,13 @@ export class DrillRun {
     if (this.aborted !== null) verdictReasons.push(`aborted: ${this.aborted.message}`);
     if (this.timedOut) verdictReasons.push(`timed out after ${this.drill.timeoutMs} ms`);
     if (result.state !== 'FINISHED') verdictReasons.push(`the job ended ${result.state}${result.error ? `: ${result.error}` : ''}`);
+    // A kill that landed while the job was already failing over has no failure of its own
+    // (the job manager reports one failover); say so instead of leaving its times blank.
+    for (const o of this.outcomes) {
+      if (o.type.startsWith('kill') && o.atMs !== null && o.skipped === null && o.failures.length === 0) {
+        o.skipped = 'no failure of its own: the job was already failing over when this kill landed, so it merged into that recovery';
+      }
+    }
     const g = guaranteeHolds(this.job.spec.guarantee, v.records);
     verdictReasons.push(...g.reasons);
     const verdict = verdictReasons.length === 0 ? 'PASS' : 'FAIL';
