@@ -13,6 +13,7 @@
  */
 import type { Rec } from '../core/types.js';
 import type { PollResult, Source, SourcePosition, SplitInfo, SplitReader } from './source.js';
+import { listStridedSplits, stridedStart } from './strided-splits.js';
 
 export interface GeneratorOptions {
   /** Same seed, same sequence. A safe integer. */
@@ -174,12 +175,6 @@ export function generatedRecord(opts: GeneratorOptions, j: number): Rec {
 }
 
 /** Records the split `split` of `splits` holds when the generator is bounded to `count`. */
-function recordsInSplit(count: number, split: number, splits: number): number {
-  return count > split ? Math.ceil((count - split) / splits) : 0;
-}
-
-const SPLIT_ID = /^gen-(\d+)$/;
-
 export class GeneratorSource implements Source {
   readonly bounded: boolean;
   private readonly opts: GeneratorOptions;
@@ -192,28 +187,11 @@ export class GeneratorSource implements Source {
   }
 
   listSplits(): SplitInfo[] {
-    const { count, splits } = this.opts;
-    const out: SplitInfo[] = [];
-    for (let s = 0; s < splits; s++) {
-      out.push(count === null ? { id: `gen-${s}` } : { id: `gen-${s}`, expectedRecords: recordsInSplit(count, s, splits) });
-    }
-    return out;
+    return listStridedSplits('gen', this.opts.count, this.opts.splits);
   }
 
   openReader(split: SplitInfo, position: SourcePosition | undefined): GeneratorSplitReader {
-    const m = SPLIT_ID.exec(split.id);
-    const s = m ? Number(m[1]) : NaN;
-    if (!(s >= 0 && s < this.opts.splits)) {
-      throw new Error(`generator: unknown split ${JSON.stringify(split.id)} (splits are gen-0 … gen-${this.opts.splits - 1})`);
-    }
-    let next = s;
-    if (position !== undefined) {
-      const p = position['next'];
-      if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < s || (p - s) % this.opts.splits !== 0) {
-        throw new Error(`generator: position ${JSON.stringify(position)} does not belong to split ${split.id}`);
-      }
-      next = p;
-    }
+    const next = stridedStart('generator', 'gen', split, position, this.opts.splits);
     return new GeneratorSplitReader(split, this.seq, this.opts, next);
   }
 }

@@ -9,6 +9,7 @@
 import type { Rec } from '../core/types.js';
 import { NexmarkModel, type NexmarkModelOptions } from './nexmark-model.js';
 import type { PollResult, Source, SourcePosition, SplitInfo, SplitReader } from './source.js';
+import { listStridedSplits, stridedStart } from './strided-splits.js';
 
 export interface NexmarkOptions extends NexmarkModelOptions {
   /** Total events over all splits; null = unbounded. */
@@ -21,7 +22,6 @@ export interface NexmarkOptions extends NexmarkModelOptions {
   clock?: () => number;
 }
 
-const SPLIT_ID = /^nexmark-(\d+)$/;
 const IDLE_WHEN_UNBOUNDED_MS = 1;
 
 function validate(o: NexmarkOptions): void {
@@ -35,10 +35,6 @@ function validate(o: NexmarkOptions): void {
 }
 
 /** Events split `split` of `splits` holds when the source is bounded to `count`. */
-function eventsInSplit(count: number, split: number, splits: number): number {
-  return count > split ? Math.ceil((count - split) / splits) : 0;
-}
-
 export class NexmarkSource implements Source {
   readonly bounded: boolean;
   private readonly opts: NexmarkOptions;
@@ -52,28 +48,11 @@ export class NexmarkSource implements Source {
   }
 
   listSplits(): SplitInfo[] {
-    const { count, splits } = this.opts;
-    const out: SplitInfo[] = [];
-    for (let s = 0; s < splits; s++) {
-      out.push(count === null ? { id: `nexmark-${s}` } : { id: `nexmark-${s}`, expectedRecords: eventsInSplit(count, s, splits) });
-    }
-    return out;
+    return listStridedSplits('nexmark', this.opts.count, this.opts.splits);
   }
 
   openReader(split: SplitInfo, position: SourcePosition | undefined): NexmarkSplitReader {
-    const m = SPLIT_ID.exec(split.id);
-    const s = m ? Number(m[1]) : NaN;
-    if (!(s >= 0 && s < this.opts.splits)) {
-      throw new Error(`nexmark: unknown split ${JSON.stringify(split.id)} (splits are nexmark-0 … nexmark-${this.opts.splits - 1})`);
-    }
-    let next = s;
-    if (position !== undefined) {
-      const p = position['next'];
-      if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < s || (p - s) % this.opts.splits !== 0) {
-        throw new Error(`nexmark: position ${JSON.stringify(position)} does not belong to split ${split.id}`);
-      }
-      next = p;
-    }
+    const next = stridedStart('nexmark', 'nexmark', split, position, this.opts.splits);
     return new NexmarkSplitReader(split, this.opts, next);
   }
 }
