@@ -3,13 +3,14 @@
  *
  *   u32 length (of what follows) | u8 kind | u8 exchange | payload
  *
- * kinds: DATA (JSON {r: records, t: timestamps, k: keys}; NaN timestamps as null),
+ * kinds: DATA (a batch encoded by record-codec.ts: by column, or JSON when columns cannot carry it),
  * WATERMARK (f64), BARRIER (u32 checkpoint id), END (end of input), CREDIT (u32 frames
  * the receiver grants back, sent in the opposite direction), HELLO (u32 sender worker),
  * LATENCY_MARKER (f64: wall-clock ms when the source read the records before it).
  * Records are batched: one frame carries hundreds of records, never one.
  */
 import type { Batch } from '../operators/operator.js';
+import { decodeBatch, encodeBatch } from './record-codec.js';
 
 export const enum FrameKind {
   Data = 1,
@@ -41,11 +42,10 @@ function header(len: number, kind: FrameKind, exchange: number): Buffer {
 }
 
 export function encodeData(exchange: number, batch: Batch): Buffer {
-  const ts = batch.timestamps.map((t) => (Number.isNaN(t) ? null : t));
-  const json = JSON.stringify(batch.keys === null ? { r: batch.records, t: ts } : { r: batch.records, t: ts, k: batch.keys });
-  const len = Buffer.byteLength(json);
-  const b = header(len, FrameKind.Data, exchange);
-  b.write(json, HEADER, len, 'utf8');
+  const b = encodeBatch(batch, HEADER);
+  b.writeUInt32LE(b.length - 4, 0);
+  b.writeUInt8(FrameKind.Data, 4);
+  b.writeUInt8(exchange, 5);
   return b;
 }
 
@@ -70,11 +70,8 @@ function decodeFrame(buf: Buffer, start: number, end: number): Frame {
   const exchange = buf.readUInt8(start + 1);
   const p = start + 2;
   switch (kind) {
-    case FrameKind.Data: {
-      const o = JSON.parse(buf.toString('utf8', p, end)) as { r: Batch['records']; t: (number | null)[]; k?: unknown[] };
-      const timestamps = o.t.map((t) => (t === null ? Number.NaN : t));
-      return { kind, exchange, batch: { records: o.r, timestamps, keys: o.k ?? null }, bytes: end - start };
-    }
+    case FrameKind.Data:
+      return { kind, exchange, batch: decodeBatch(buf, p, end), bytes: end - start };
     case FrameKind.Watermark:
       return { kind, exchange, watermark: buf.readDoubleLE(p) };
     case FrameKind.Barrier:
