@@ -35,3 +35,16 @@ describe('ProcessOperator', () => {
     await expect(ProcessOperator.load('x', path.resolve(import.meta.dirname, 'api.ts'), 'default')).rejects.toThrow(/must export "default" as an object with a processElement/);
   });
 });
+
+describe('ProcessOperator state clean-up', () => {
+  const q7 = path.resolve(import.meta.dirname, '../../../../bench/nexmark/q7-highest-bid.ts');
+  it('a key whose timers have all fired and whose state was cleared leaves nothing in state', async () => {
+    const h = await new OperatorHarness(await ProcessOperator.load('op1-process', q7, 'default')).open();
+    // Keys are window starts (10 s windows); each bid registers the window-end timer.
+    h.process([0, { auction: 1, bidder: 1, price: 5, dateTime: 10 }, 10], [10_000, { auction: 2, bidder: 2, price: 7, dateTime: 10_005 }, 10_005]);
+    expect(h.backend.numKeys).toBeGreaterThan(0);
+    h.advanceWatermark(MAX_WATERMARK);
+    expect(h.take()).toHaveLength(2);
+    expect(h.backend.numKeys).toBe(0);
+  });
+});

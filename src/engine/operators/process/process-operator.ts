@@ -85,7 +85,7 @@ export class ProcessOperator implements Operator {
     const keyTable = this.keyTable;
     const timersOf = (): KeyTimers => this.timerTable.get(ks) ?? { e: [], p: [] };
     const saveTimers = (t: KeyTimers): void => {
-      if (t.e.length === 0 && t.p.length === 0) this.timerTable.delete(ks);
+      if (t.e.length === 0 && t.p.length === 0) this.dropTimers(ks);
       else this.timerTable.set(ks, t);
     };
     return {
@@ -180,6 +180,15 @@ export class ProcessOperator implements Operator {
     }
   }
 
+  /**
+   * A key without timers needs neither its timer entry nor its original key (kept only so
+   * onTimer sees it): without this, every key that ever set a timer stayed in state.
+   */
+  private dropTimers(ks: string): void {
+    this.timerTable.delete(ks);
+    this.keyTable.delete(ks);
+  }
+
   private fireTimers(heap: TimerHeap, domain: 'event' | 'processing', upTo: number, out: Output): void {
     heap.popUpTo(upTo, (time, ks) => {
       const t = this.timerTable.get(ks);
@@ -188,9 +197,9 @@ export class ProcessOperator implements Operator {
       const remaining = list.filter((x) => x !== time);
       if (domain === 'event') t!.e = remaining;
       else t!.p = remaining;
-      if (t!.e.length === 0 && t!.p.length === 0) this.timerTable.delete(ks);
-      else this.timerTable.set(ks, t!);
       const key = this.keyTable.get(ks);
+      if (t!.e.length === 0 && t!.p.length === 0) this.dropTimers(ks);
+      else this.timerTable.set(ks, t!);
       const ctx = this.context(ks, key, out, time) as TimerContext;
       (ctx as { timeDomain: string }).timeDomain = domain;
       try {
