@@ -3,10 +3,13 @@
  * which figure, with the peer and target printed beside it.
  *
  * Quick mode (CI smoke) runs every query once at parallelism 1 on a small input, Flink
- * only for q12 at parallelism 1 and only when the peer is already built (a build would
- * not fit in the 3-minute budget on a cold Maven cache), and the memory figures on
- * 100k keys. Full mode runs parallelism 1 and 2, three runs each, Flink for q0, q5, q11
- * and q12 (building it first if needed), checkpoints every 10 s for q5 and q12, and 1M keys.
+ * only for q8 and q12 at parallelism 1 and only when the peer is already built (a build
+ * would not fit in the 3-minute budget on a cold Maven cache), and the memory figures on
+ * 100k keys. Full mode runs parallelism 1 and 2, three runs each, Flink for q0, q5, q8,
+ * q11 and q12 (building it first if needed), checkpoints every 10 s for q5 and q12, and 1M keys.
+ *
+ * For q8 both engines count their output records; a different count means they did not
+ * compute the same join, and the ratio is withheld.
  *
  * Throughput is counted in events per CPU-second (the engine's host and workers, Flink's
  * whole JVM, the hand-tuned loop's process): on a shared 2-core machine, wall-clock rates
@@ -15,17 +18,20 @@
 import { figure, measure, type Figure, type Measurement } from '../harness.js';
 import { hostRssWithJobs, workerRssWithKeys } from '../workloads/memory.js';
 import { buildFlink, flinkGeneratorMismatch, flinkIsBuilt, flinkNexmark, handTunedQ0, handTunedQ12, sluiceNexmark, type EngineRun, type FlinkRun } from '../workloads/nexmark.js';
-import { MISSING_QUERIES, NEXMARK_QUERIES, type NexmarkQuery } from './specs.js';
+import { NEXMARK_QUERIES, type NexmarkQuery } from './specs.js';
 
 interface SectionOptions {
   quick: boolean;
   log: (s: string) => void;
 }
 
-const FLINK_QUERIES: readonly NexmarkQuery[] = ['q0', 'q5', 'q11', 'q12'];
+const FLINK_QUERIES: readonly NexmarkQuery[] = ['q0', 'q5', 'q8', 'q11', 'q12'];
+const QUICK_FLINK_QUERIES: readonly NexmarkQuery[] = ['q8', 'q12'];
+/** Queries whose Flink job reports its output count, to check against Sluice's. */
+const COUNTED_QUERIES: readonly NexmarkQuery[] = ['q8'];
 
 /** Several engine runs: events per CPU-second (the figure) and per wall-second per core (the note). */
-async function engineRuns(runs: number, once: () => Promise<EngineRun>): Promise<{ cpu: Measurement; wall: Measurement; checkpoints: number }> {
+async function engineRuns(runs: number, once: () => Promise<EngineRun>): Promise<{ cpu: Measurement; wall: Measurement; checkpoints: number; results: number }> {
   const all: EngineRun[] = [];
   const cpu = await measure(async () => {
     const r = await once();
@@ -33,7 +39,7 @@ async function engineRuns(runs: number, once: () => Promise<EngineRun>): Promise
     return r.perCore;
   }, { runs, warmup: 0 });
   const wall = all.map((r) => r.wallPerCore).sort((a, b) => a - b);
-  return { cpu, wall: { value: wall[wall.length >> 1]!, min: wall[0]!, max: wall[wall.length - 1]!, runs: wall.length }, checkpoints: all[all.length - 1]!.checkpoints };
+  return { cpu, wall: { value: wall[wall.length >> 1]!, min: wall[0]!, max: wall[wall.length - 1]!, runs: wall.length }, checkpoints: all[all.length - 1]!.checkpoints, results: all[all.length - 1]!.results };
 }
 const Q12_TARGET = 1_000_000;
 const MiB = 2 ** 20;
@@ -63,7 +69,7 @@ export async function nexmarkFigures(o: SectionOptions): Promise<Figure[]> {
   const flink = new Map<string, { ok: true; run: FlinkRun } | { ok: false; error: string }>();
   for (const q of FLINK_QUERIES) {
     for (const p of ps) {
-      if (quick && q !== 'q12') continue;
+      if (quick && !QUICK_FLINK_QUERIES.includes(q)) continue;
       if (flinkError !== null) {
         flink.set(`${q}.p${p}`, { ok: false, error: flinkError });
         continue;
@@ -77,17 +83,23 @@ export async function nexmarkFigures(o: SectionOptions): Promise<Figure[]> {
   const sluice = new Map<string, Measurement>();
   for (const q of NEXMARK_QUERIES) {
     for (const p of ps) {
-      const { cpu: m, wall } = await engineRuns(runs, () => sluiceNexmark(q, { parallelism: p, events, checkpointMs: null }));
+      const { cpu: m, wall, results } = await engineRuns(runs, () => sluiceNexmark(q, { parallelism: p, events, checkpointMs: null }));
       sluice.set(`${q}.p${p}`, m);
       const f = flink.get(`${q}.p${p}`);
       const hasPeer = FLINK_QUERIES.includes(q);
-      const peerValue = f?.ok === true ? f.run.perCore.value : null;
+      const flinkResults = f?.ok === true ? f.run.results : null;
+      const countMismatch = COUNTED_QUERIES.includes(q) && f?.ok === true && flinkResults !== results;
+      const peerValue = f?.ok === true && !countMismatch ? f.run.perCore.value : null;
       const notes = [`events per CPU-second of host + workers (per wall-second per core: ${n0(wall.value)})`, 'checkpoints off, sink: JSON lines appended to a file on tmpfs'];
       if (q === 'q12') notes.push('target also ≥ 1.0× Flink');
       if (hasPeer && f === undefined) notes.push('Flink not run in quick mode for this query');
       if (f?.ok === false) notes.push(`Flink missing: ${f.error}`);
       if (f?.ok === true) notes.push(`Flink: events per CPU-second of its JVM, which kept ${f.run.coresUsed.toFixed(1)} cores busy`);
-      if (!hasPeer) notes.push('no Flink peer run for this query (the issue asks for q0, q5, q11, q12)');
+      if (COUNTED_QUERIES.includes(q) && f?.ok === true) {
+        notes.push(countMismatch ? `output counts differ (Sluice ${results}, Flink ${String(flinkResults)}): ratio withheld` : `both output ${results} records`);
+        log(`   ${q} p${p} output records: sluice ${results}, flink ${String(flinkResults)}${countMismatch ? ' — MISMATCH' : ''}`);
+      }
+      if (!hasPeer) notes.push('no Flink peer run for this query (the issue asks for q0, q5, q8, q11, q12)');
       out.push(
         figure(`nexmark.${q}.p${p}`, 'events/s/core', m, {
           ...(hasPeer ? { peer: 'flink', peerValue } : {}),
@@ -98,7 +110,6 @@ export async function nexmarkFigures(o: SectionOptions): Promise<Figure[]> {
       log(`   sluice ${q} p${p}: ${n0(m.value)} ev/CPU-s (${n0(wall.value)} ev/s/core wall)${peerValue !== null ? ` (flink ${n0(peerValue)}, ×${(m.value / peerValue).toFixed(2)})` : ''}`);
     }
   }
-  for (const p of ps) out.push(figure(`nexmark.q8.p${p}`, 'events/s/core', null, { peer: 'flink', note: `missing: ${MISSING_QUERIES['q8']}` }));
 
   // Engine efficiency: the engine at parallelism 1 against the hand-tuned loop over the same events.
   const handRuns = { runs: quick ? 1 : 3, warmup: 1 };

@@ -25,6 +25,8 @@ export interface EngineRun {
   /** Events per second of wall time, divided by the cores the job could use (min(parallelism, cores)). */
   wallPerCore: number;
   checkpoints: number;
+  /** Records the job wrote to its sink: checked against the Flink peer's output where it counts its own (q8). */
+  results: number;
 }
 
 const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -59,6 +61,22 @@ export function outputRoot(): string {
   return fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
 }
 
+/** Lines in a JSON-lines file (0 when the sink never created it), read in chunks: q0 writes a line per event. */
+function countLines(file: string): number {
+  if (!fs.existsSync(file)) return 0;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let n = 0;
+    for (let read; (read = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      for (let i = buf.indexOf(10); i !== -1 && i < read; i = buf.indexOf(10, i + 1)) n++;
+    }
+    return n;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** One run of `query` at `parallelism`: events per second (per core used) from job start to the end of input. */
 export async function sluiceNexmark(query: NexmarkQuery, o: { parallelism: number; events: number; checkpointMs: number | null }): Promise<EngineRun> {
   const dir = fs.mkdtempSync(path.join(outputRoot(), 'sluice-bench-nexmark-'));
@@ -83,6 +101,7 @@ export async function sluiceNexmark(query: NexmarkQuery, o: { parallelism: numbe
     await reaped(pids, 10_000);
     const cpuS = (cpuMsWithChildren() - cpu0) / 1000;
     return {
+      results: countLines(path.join(dir, 'out.jsonl')),
       perCore: o.events / cpuS,
       wallPerCore: o.events / s / Math.min(o.parallelism, cores),
       checkpoints: r.checkpoints.filter((c) => c.status === 'completed').length,
@@ -232,6 +251,8 @@ export interface FlinkRun {
   perCore: Measurement;
   /** Cores the JVM kept busy on average (process CPU time / job runtime). */
   coresUsed: number;
+  /** Output records of the last run, for the queries whose Flink job counts them (q8); else null. */
+  results: number | null;
 }
 
 /** `runs` measured runs after `warmup` in one JVM (each run a fresh MiniCluster job): events per CPU-second. */
@@ -244,11 +265,13 @@ export async function flinkNexmark(
     o.timeoutMs,
   );
   if (!r.ok) return r;
-  const rows = r.lines.map((l) => JSON.parse(l) as { events: number; netRuntimeMs: number; cpuMs: number });
+  const rows = r.lines.map((l) => JSON.parse(l) as { events: number; netRuntimeMs: number; cpuMs: number; results?: number });
   if (rows.length !== o.runs) return { ok: false, error: `expected ${o.runs} results from the Flink runner, got ${rows.length}` };
+  const counts = new Set(rows.map((x) => x.results));
+  if (counts.size !== 1) return { ok: false, error: `the Flink runs of ${query} disagree on their output count: ${[...counts].join(', ')}` };
   const xs = rows.map((x) => (x.events * 1000) / x.cpuMs).sort((a, b) => a - b);
   const mid = xs.length >> 1;
   const value = xs.length % 2 === 1 ? xs[mid]! : (xs[mid - 1]! + xs[mid]!) / 2;
   const coresUsed = rows.reduce((s, x) => s + x.cpuMs / x.netRuntimeMs, 0) / rows.length;
-  return { ok: true, run: { perCore: { value, min: xs[0]!, max: xs[xs.length - 1]!, runs: xs.length }, coresUsed } };
+  return { ok: true, run: { perCore: { value, min: xs[0]!, max: xs[xs.length - 1]!, runs: xs.length }, coresUsed, results: rows[0]!.results ?? null } };
 }
