@@ -624,8 +624,27 @@ export const api = {
   /** Plans again and applies (refused while the group has active members); returns what was applied. */
   kafkaApplyReset: { params: resetParams, result: kafkaResetPlanSchema },
   listDrills: { params: empty, result: z.array(drillInfoSchema).max(100) },
-  /** Starts an example drill in the engine (its run folder under the data dir); one at a time. Progress arrives as `drill` events. */
-  runDrill: { params: z.strictObject({ name: drillNameSchema }), result: z.strictObject({ runId: drillRunIdSchema }) },
+  /** An example drill's YAML as shipped (where the console's drill editor starts). */
+  getDrillSource: { params: z.strictObject({ name: drillNameSchema }), result: z.strictObject({ name: drillNameSchema, text: str(LIMITS.maxSpecChars) }) },
+  /**
+   * Checks drill YAML with `sluice drill`'s rules (its job included), problems as `path: message`.
+   * `example`: the example drill it was started from, whose folder its relative paths (the job file) resolve in.
+   */
+  validateDrill: {
+    params: z.strictObject({ text: specTextSchema, example: drillNameSchema.optional() }),
+    result: z.strictObject({ ok: z.boolean(), errors: z.array(specErrorSchema).max(500) }),
+  },
+  /**
+   * Starts a drill in the engine (its run folder under the data dir); one at a time. Progress arrives as `drill` events.
+   * `{name}`: an example drill as shipped. `{text, example}`: edited drill YAML, run in a copy of that example's
+   * folder; invalid text is refused (INVALID_SPEC, each problem in `details`) and nothing starts.
+   */
+  runDrill: {
+    params: z.union([z.strictObject({ name: drillNameSchema }), z.strictObject({ text: specTextSchema, example: drillNameSchema })], {
+      error: 'give {name} of an example drill, or {text, example}: the edited YAML and the example drill it was started from',
+    }),
+    result: z.strictObject({ runId: drillRunIdSchema }),
+  },
   /** Past runs from the drill history, newest first. */
   listDrillRuns: { params: empty, result: z.array(drillRunSummarySchema).max(100) },
   getDrillRun: { params: z.strictObject({ runId: drillRunIdSchema }), result: drillReportSchema },

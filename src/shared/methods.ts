@@ -34,6 +34,8 @@ export const API_METHODS = [
   'kafkaPlanReset',
   'kafkaApplyReset',
   'listDrills',
+  'getDrillSource',
+  'validateDrill',
   'runDrill',
   'listDrillRuns',
   'getDrillRun',

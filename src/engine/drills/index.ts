@@ -7,7 +7,7 @@ import type { DrillReport } from './report.js';
 import { DrillRun, type RunDrillOptions } from './runner.js';
 import type { DrillDocument, DrillSpec } from './spec.js';
 
-export { loadDrillFile, resolveDrillJob } from './load.js';
+export { loadDrillFile, parseDrillText, resolveDrillJob } from './load.js';
 export { validateDrillObject, FAULT_TYPES } from './spec.js';
 export type { DrillSpec, DrillDocument, FaultSpec, GuardSpec } from './spec.js';
 export { compareResults, verifyRun, guaranteeHolds } from './verifier.js';

@@ -23,6 +23,10 @@ function readYaml(file: string, what: string): Loaded<unknown> {
     const code = (e as NodeJS.ErrnoException).code;
     return { ok: false, errors: [{ path: '', message: `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` }] };
   }
+  return parseYaml(text, what);
+}
+
+function parseYaml(text: string, what: string): Loaded<unknown> {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, strict: true });
   const first = doc.errors[0];
   if (first) {
@@ -30,7 +34,12 @@ function readYaml(file: string, what: string): Loaded<unknown> {
     const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
     return { ok: false, errors: [{ path: '', message: `YAML syntax error in ${what}${where}: ${first.message.split('\n')[0]}` }] };
   }
-  return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (e) {
+    // An alias bomb (too many alias expansions) is refused here, not thrown at the caller.
+    return { ok: false, errors: [{ path: '', message: `YAML error in ${what}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` }] };
+  }
 }
 
 /** Reads and validates a drill file (not its job yet). Never throws. */
@@ -39,6 +48,16 @@ export function loadDrillFile(file: string, seedOverride?: number): DrillParseRe
   const raw = readYaml(abs, 'drill spec');
   if (!raw.ok) return raw;
   return validateDrillObject(raw.value, path.dirname(abs), seedOverride);
+}
+
+/**
+ * Validates drill text as if it were a file in `drillDir` (the console's edited drills):
+ * the same YAML rules and checks as loadDrillFile. Never throws.
+ */
+export function parseDrillText(text: string, drillDir: string, seedOverride?: number): DrillParseResult {
+  const raw = parseYaml(text, 'drill spec');
+  if (!raw.ok) return raw;
+  return validateDrillObject(raw.value, path.resolve(drillDir), seedOverride);
 }
 
 export interface ResolvedJob {

@@ -16,9 +16,10 @@ import { parse } from 'yaml';
 import { DrillInputError, loadDrillFile, prepareDrill, type DrillDocument, type DrillReport, type DrillSpec } from '../drills/index.js';
 import { DrillHistory } from '../drills/history.js';
 import { renderHtmlReport } from '../drills/report-html.js';
+import { checkDrillText, stageEditedDrill } from './drill-edit.js';
 import { renderMarkdownReport } from '../drills/report-markdown.js';
 import { findChromium } from '../drills/report-pdf.js';
-import { ApiError, DRILL_COMPARE_LIMITS, type DrillCompareSide, type DrillInfo, type DrillProgress, type DrillReportFormat, type DrillReportInfo, type Params, type Result } from '../../shared/api.js';
+import { ApiError, DRILL_COMPARE_LIMITS, LIMITS, type DrillCompareSide, type DrillInfo, type DrillProgress, type DrillReportFormat, type DrillReportInfo, type Params, type Result } from '../../shared/api.js';
 
 interface Example {
   readonly file: string;
@@ -207,10 +208,22 @@ export class DrillService {
   async run(p: Params<'runDrill'>): Promise<Result<'runDrill'>> {
     if (this.closed) throw new ApiError('ILLEGAL_STATE', 'the engine is shutting down');
     if (this.active !== null) throw new ApiError('ILLEGAL_STATE', `drill "${this.active.progress.drill}" is running; one drill runs at a time`);
-    const ex = this.examples().find((e) => e.spec.name === p.name);
-    if (ex === undefined) throw new ApiError('NOT_FOUND', `no example drill "${p.name}"`);
+    const example = this.example('name' in p ? p.name : p.example);
+    // An edited drill is checked before anything is written or started.
+    const edited = 'text' in p ? checkDrillText(p.text, path.dirname(example.file)) : null;
+    if (edited !== null && !edited.ok) throw new ApiError('INVALID_SPEC', `the edited drill is invalid (${edited.errors.length} problem(s)): ${edited.errors.slice(0, 3).map((e) => `${e.path || '(drill)'}: ${e.message}`).join('; ')}`, edited.errors);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const runDir = path.join(this.dataDir, 'drills', ex.spec.name.replace(/[^\w.-]+/g, '_'), `${stamp}-${Math.random().toString(36).slice(2, 8)}`);
+    // An edited name is free text: no separators, and no leading dot (".." would climb out of drills/).
+    const folder = (edited?.spec.name ?? example.spec.name).replace(/[^\w.-]+/g, '_').replace(/^\.+/, '_').slice(0, 100);
+    const runDir = path.join(this.dataDir, 'drills', folder, `${stamp}-${Math.random().toString(36).slice(2, 8)}`);
+    let ex: Example = example;
+    if ('text' in p) {
+      // The run loads the staged file like `sluice drill` loads a file, so its report names that file.
+      const file = stageEditedDrill(example.file, p.text, path.join(runDir, 'drill'));
+      const r = loadDrillFile(file);
+      if (!r.ok) throw new ApiError('INVALID_SPEC', 'the edited drill is invalid', r.errors.slice(0, 500).map((x) => ({ path: x.path.slice(0, 500), message: x.message.slice(0, 2000) })));
+      ex = { file, spec: r.spec, document: r.document };
+    }
     let faultsTotal = 0;
     let faultsDone = 0;
     const onProgress = (line: string): void => {
@@ -234,7 +247,7 @@ export class DrillService {
     const finish = (phase: 'done' | 'failed', verdict: 'PASS' | 'FAIL' | null, error: string | null, line: string): void => {
       const a = this.active;
       this.active = null;
-      this.emit({ ...(a?.progress ?? { runId, drill: ex.spec.name, durationMs: int(ex.spec.durationMs), faultsDone, faultsTotal, elapsedMs: 0 }), phase, verdict, error, elapsedMs: int(Date.now() - startedAt), line: line.slice(0, 2000) });
+      this.emit({ ...(a?.progress ?? { runId, drill: ex.spec.name.slice(0, 200), durationMs: int(ex.spec.durationMs), faultsDone, faultsTotal, elapsedMs: 0 }), phase, verdict, error, elapsedMs: int(Date.now() - startedAt), line: line.slice(0, 2000) });
     };
     const done = run.run().then(
       (report) => {
@@ -255,10 +268,30 @@ export class DrillService {
     this.active = {
       startedAt,
       done,
-      progress: { runId, drill: ex.spec.name, phase: 'running', elapsedMs: 0, durationMs: int(ex.spec.durationMs), faultsDone, faultsTotal, line: 'starting', verdict: null, error: null },
+      progress: { runId, drill: ex.spec.name.slice(0, 200), phase: 'running', elapsedMs: 0, durationMs: int(ex.spec.durationMs), faultsDone, faultsTotal, line: 'starting', verdict: null, error: null },
     };
     this.emit(this.active.progress);
     return { runId };
+  }
+
+  /** The example drill of that name, or NOT_FOUND. */
+  private example(name: string): Example {
+    const ex = this.examples().find((e) => e.spec.name === name);
+    if (ex === undefined) throw new ApiError('NOT_FOUND', `no example drill "${name}"`);
+    return ex;
+  }
+
+  async source(p: Params<'getDrillSource'>): Promise<Result<'getDrillSource'>> {
+    const ex = this.example(p.name);
+    const text = readFileSync(ex.file, 'utf8');
+    if (text.length > LIMITS.maxSpecChars) throw new ApiError('ILLEGAL_STATE', `drill "${p.name}" is longer than ${LIMITS.maxSpecChars} characters, more than the console edits`);
+    return { name: ex.spec.name, text };
+  }
+
+  async validate(p: Params<'validateDrill'>): Promise<Result<'validateDrill'>> {
+    const dir = p.example === undefined ? null : path.dirname(this.example(p.example).file);
+    const r = checkDrillText(p.text, dir);
+    return r.ok ? { ok: true, errors: [] } : { ok: false, errors: r.errors };
   }
 
   async runs(): Promise<Result<'listDrillRuns'>> {

@@ -401,6 +401,12 @@ export class EngineService implements ConsoleApi {
   listDrills(): Promise<Result<'listDrills'>> {
     return guarded(() => this.drills.list());
   }
+  getDrillSource(p: Params<'getDrillSource'>): Promise<Result<'getDrillSource'>> {
+    return guarded(() => this.drills.source(p));
+  }
+  validateDrill(p: Params<'validateDrill'>): Promise<Result<'validateDrill'>> {
+    return guarded(() => this.drills.validate(p));
+  }
   runDrill(p: Params<'runDrill'>): Promise<Result<'runDrill'>> {
     if (this.closed) return Promise.reject(new ApiError('ILLEGAL_STATE', 'the engine is shutting down'));
     return guarded(() => this.drills.run(p));

@@ -2,10 +2,10 @@
  * Drills: the example drills the engine offers, the drill running in the engine (its
  * progress arrives as `drill` events through the one subscription), past runs from the
  * engine's drill history, the report of the selected run, two runs compared side by side,
- * and report exports.
+ * report exports, and drills edited from an example's YAML (validated and run by the engine).
  */
 import { defineStore } from 'pinia';
-import type { DrillComparison, DrillInfo, DrillProgress, DrillReportFormat, DrillReportInfo, DrillRunSummaryInfo } from '../../../shared/api';
+import { ApiError, type DrillComparison, type DrillInfo, type DrillProgress, type DrillReportFormat, type DrillReportInfo, type DrillRunSummaryInfo, type Params, type SpecErrorInfo } from '../../../shared/api';
 import { api } from '../api/client';
 import { exportReport } from '../api/report-download';
 import { errorText } from './jobs';
@@ -27,6 +27,8 @@ export const useDrillsStore = defineStore('drills', {
     /** Runs ticked in the past-runs table for a comparison (at most two, oldest tick dropped). */
     picked: [] as string[],
     comparison: load<DrillComparison>(),
+    /** The YAML of the example drill open in the editor. */
+    source: load<{ name: string; text: string }>(),
     /** The export in progress (`<runId>:<format>`), for the button's busy state. */
     exporting: null as string | null,
   }),
@@ -45,17 +47,37 @@ export const useDrillsStore = defineStore('drills', {
       if (this.report.data?.runId !== runId) this.report.data = null;
       return into(this.report, () => api.getDrillRun({ runId }));
     },
-    async run(name: string) {
-      this.starting = name;
+    run(name: string) {
+      return this.start(name, { name });
+    },
+    /** An example drill's YAML as shipped, into `source` (the editor's starting point). */
+    fetchSource(name: string) {
+      if (this.source.data?.name !== name) this.source.data = null;
+      return into(this.source, () => api.getDrillSource({ name }));
+    },
+    /** Checks edited drill YAML; its relative paths resolve in the example's folder. */
+    validate(text: string, example: string): Promise<{ ok: boolean; errors: SpecErrorInfo[] }> {
+      return api.validateDrill({ text, example });
+    },
+    /** Runs edited drill YAML in a copy of the example's folder; returns the problems to show inline when refused. */
+    runEdited(text: string, example: string): Promise<SpecErrorInfo[]> {
+      return this.start(`${example} (edited)`, { text, example });
+    },
+    /** Starts a drill; its progress then arrives as events. Returns the spec problems when it was refused as invalid. */
+    async start(label: string, params: Params<'runDrill'>): Promise<SpecErrorInfo[]> {
+      this.starting = label;
       this.startError = null;
       try {
-        const { runId } = await api.runDrill({ name });
+        const { runId } = await api.runDrill(params);
         if (this.progress?.runId !== runId) {
-          this.progress = { runId, drill: name, phase: 'running', elapsedMs: 0, durationMs: this.drills.data?.find((d) => d.name === name)?.durationMs ?? 0, faultsDone: 0, faultsTotal: 0, line: 'starting', verdict: null, error: null };
+          const durationMs = 'name' in params ? (this.drills.data?.find((d) => d.name === params.name)?.durationMs ?? 0) : 0;
+          this.progress = { runId, drill: label, phase: 'running', elapsedMs: 0, durationMs, faultsDone: 0, faultsTotal: 0, line: 'starting', verdict: null, error: null };
         }
+        return [];
       } catch (e) {
         this.startError = errorText(e);
-        useUiStore().toast('error', `Drill ${name} not started`, this.startError);
+        useUiStore().toast('error', `Drill ${label} not started`, this.startError);
+        return e instanceof ApiError ? (e.details ?? []) : [];
       } finally {
         this.starting = null;
       }
