@@ -354,10 +354,12 @@ export class DrillRun {
             o.skipped = 'no checkpoint had completed yet';
             break;
           }
-          // Corrupt when the kill is detected, not before it: the job manager emits the failure
-          // before it stops checkpointing and plans the restore, so no newer checkpoint can
-          // complete in between and the corrupted one is the newest the restore sees.
-          const off = this.jm.on('failure', () => {
+          // Corrupt once the failed attempt is torn down and before the restore is planned
+          // (RESTARTING): no newer checkpoint can complete in between, so the corrupted one is
+          // the newest the restore sees, and no worker of the old attempt still has its files
+          // open (corrupting under a live worker made it fail with "disk I/O error").
+          const off = this.jm.on('state', (to) => {
+            if (to !== 'RESTARTING') return;
             off();
             const newest = newestCompleted();
             if (newest === undefined) return;
