@@ -15,6 +15,7 @@
  * whole JVM, the hand-tuned loop's process): on a shared 2-core machine, wall-clock rates
  * mostly measure the other load; the wall-clock rate per core is kept in the note.
  */
+import os from 'node:os';
 import { figure, measure, type Figure, type Measurement } from '../harness.js';
 import { hostRssWithJobs, workerRssWithKeys } from '../workloads/memory.js';
 import { buildFlink, flinkGeneratorMismatch, flinkIsBuilt, flinkNexmark, handTunedQ0, handTunedQ12, sluiceNexmark, type EngineRun, type FlinkRun } from '../workloads/nexmark.js';
@@ -142,8 +143,11 @@ export async function nexmarkCheckpointFigures(o: SectionOptions): Promise<Figur
   const { quick, log } = o;
   if (quick) return [];
   const out: Figure[] = [];
-  const events = 16_000_000;
   for (const p of [1, 2]) {
+    // A run must last long enough for several 10 s checkpoints (a run of one or none measures
+    // nothing): size it from a short probe run to about 45 s.
+    const probe = await sluiceNexmark('q12', { parallelism: p, events: 4_000_000, checkpointMs: null });
+    const events = Math.max(16_000_000, Math.round((probe.wallPerCore * Math.min(p, os.cpus().length) * 45) / 1e6) * 1e6);
     const off: EngineRun[] = [];
     const on: EngineRun[] = [];
     for (let i = 0; i < 2; i++) {

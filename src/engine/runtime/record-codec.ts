@@ -48,10 +48,16 @@ interface Head {
 
 interface Shape {
   readonly fields: string[];
-  readonly rows: number[];
+  /** One array of values per field, filled while the records are matched to shapes. */
+  readonly columns: unknown[][];
+  rows: number;
 }
 
-/** Groups the records by shape; null when a record cannot be carried by columns. */
+/**
+ * Groups the records by shape and gathers their values by column in the same pass (a
+ * keyed load inside for-in is V8's fast path); null when a record cannot be carried by
+ * columns.
+ */
 function shapesOf(records: readonly Rec[]): { shapes: Shape[]; ids: Uint8Array } | null {
   const shapes: Shape[] = [];
   const ids = new Uint8Array(records.length);
@@ -59,35 +65,45 @@ function shapesOf(records: readonly Rec[]): { shapes: Shape[]; ids: Uint8Array }
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     if (typeof r !== 'object' || r === null || Array.isArray(r)) return null;
-    let id = last >= 0 && hasShape(r, shapes[last]!.fields) ? last : -1;
+    let id = last >= 0 && takeRow(r, shapes[last]!) ? last : -1;
     if (id < 0) {
-      for (let s = 0; s < shapes.length && id < 0; s++) if (s !== last && hasShape(r, shapes[s]!.fields)) id = s;
+      for (let s = 0; s < shapes.length && id < 0; s++) if (s !== last && takeRow(r, shapes[s]!)) id = s;
     }
     if (id < 0) {
       if (shapes.length === MAX_SHAPES) return null;
       const fields: string[] = [];
+      const columns: unknown[][] = [];
       for (const f in r) {
-        if (f === '__proto__' || r[f] === undefined) return null;
+        const v = r[f];
+        if (f === '__proto__' || v === undefined) return null;
         fields.push(f);
+        columns.push([v]);
       }
       id = shapes.length;
-      shapes.push({ fields, rows: [] });
+      shapes.push({ fields, columns, rows: 1 });
     }
-    shapes[id]!.rows.push(i);
     ids[i] = id;
     last = id;
   }
+  // A record that failed a shape part-way may have left values past a shape's last row.
+  for (const s of shapes) for (const c of s.columns) c.length = s.rows;
   return { shapes, ids };
 }
 
-/** The record has exactly these fields, in this order, none undefined. */
-function hasShape(r: Rec, fields: readonly string[]): boolean {
+/** When the record has exactly the shape's fields in order, none undefined: appends its values as a row. */
+function takeRow(r: Rec, shape: Shape): boolean {
+  const { fields, columns } = shape;
+  const row = shape.rows;
   let j = 0;
   for (const f in r) {
-    if (fields[j] !== f || r[f] === undefined) return false;
+    const v = r[f];
+    if (fields[j] !== f || v === undefined) return false;
+    columns[j]![row] = v;
     j++;
   }
-  return j === fields.length;
+  if (j !== fields.length) return false;
+  shape.rows = row + 1;
+  return true;
 }
 
 /** One column to encode: its values and where its binary part goes (if any). */
@@ -105,7 +121,7 @@ function encodeColumn(values: unknown[], json: unknown[][]): EncodedColumn {
     if (t !== 'number') numbers = false;
     if (t !== 'string') strings = false;
   }
-  if (numbers && n > 0) return { descriptor: 'f', binary: Float64Array.from(values as number[]) };
+  if (numbers && n > 0) return { descriptor: 'f', binary: new Float64Array(values as number[]) };
   if (strings && n > 0) {
     // A dictionary pays when values repeat; distinct values keep their JSON form.
     const limit = Math.min(MAX_DICTIONARY, Math.max(16, n >> 2));
@@ -156,14 +172,7 @@ export function encodeBatch(batch: Batch, reserve = 0): Buffer {
     if (keys.some((k) => k === undefined)) return encodeJson(batch, reserve);
     columns.push(encodeColumn(keys, json));
   }
-  for (const shape of grouped.shapes) {
-    const rows = shape.rows;
-    for (const field of shape.fields) {
-      const values = new Array<unknown>(rows.length);
-      for (let i = 0; i < rows.length; i++) values[i] = records[rows[i]!]![field];
-      columns.push(encodeColumn(values, json));
-    }
-  }
+  for (const shape of grouped.shapes) for (const values of shape.columns) columns.push(encodeColumn(values, json));
   const head: Head = { s: grouped.shapes.map((s) => s.fields), c: columns.map((c) => c.descriptor), j: json, k: keys === null ? 0 : 1 };
   const headText = JSON.stringify(head);
   const headLen = Buffer.byteLength(headText);
@@ -177,7 +186,7 @@ export function encodeBatch(batch: Batch, reserve = 0): Buffer {
   b.writeUInt32LE(headLen, o + 4);
   o += 8;
   o += b.write(headText, o, headLen, 'utf8');
-  o = put(b, o, Float64Array.from(timestamps));
+  o = put(b, o, new Float64Array(timestamps));
   if (withIds) o = put(b, o, grouped.ids);
   for (const c of columns) if (c.binary !== null) o = put(b, o, c.binary);
   return b;
