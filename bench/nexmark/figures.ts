@@ -61,7 +61,9 @@ async function prepareFlink(quick: boolean, log: (s: string) => void): Promise<s
 export async function nexmarkFigures(o: SectionOptions): Promise<Figure[]> {
   const { quick, log } = o;
   const out: Figure[] = [];
-  const events = quick ? 100_000 : 2_000_000;
+  // Full mode: long enough that a run measures the steady state, not the workers' start and
+  // JIT warm-up (each Sluice run forks fresh workers; Flink's runs share one warmed-up JVM).
+  const events = quick ? 100_000 : 10_000_000;
   const ps = quick ? [1] : [1, 2];
   const runs = quick ? 1 : 3;
 
