@@ -136,8 +136,9 @@ export async function kafkaFigures(opts: KafkaBenchOptions): Promise<Figure[]> {
         target: kcatConsumeRate === null ? null : 0.8 * kcatConsumeRate,
         note:
           `target ≥ 0.8× kcat; ${n.toLocaleString('en-US')} records, 1 partition, read_committed; Sluice parses each value into a record; ${kcatNote}; ` +
-          'profiled (node --cpu-prof): ~0.2 M records per CPU-second, spent in kafkajs decoding record batches in JS (int64 offsets and timestamps through Long and strings, a Buffer per value) and the garbage it makes (GC ~30 % of CPU), then JSON.parse; ' +
-          'kcat (librdkafka, C) needs about a tenth of that CPU per record. Closing the gap needs a native client binding or our own zero-copy RecordBatch decoder',
+          `decoder ${process.env['SLUICE_KAFKA_DECODER'] === 'kafkajs' ? 'kafkajs' : "Sluice's own (raw-fetch.ts, record-batch.ts)"}; ` +
+          "profiled (node --cpu-prof) with Sluice's decoder: of the CPU, JSON.parse ~40 %, UTF-8 decoding ~10 %, batch decoding ~6 %, GC ~6 % (kafkajs decoding cost ~3× the CPU per record); " +
+          'kcat varies widely between runs on a shared machine (see its min–max)',
       }),
     );
     log(`   consume: Sluice source ${rate(consume.a, consume.aError)} rec/s, kcat ${rate(consume.b, consume.bError)} rec/s`);

@@ -7,7 +7,8 @@
 import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, parseBrokers, type KafkaConnectionConfig } from './config.js';
 import { describeKafkaError, isRetriableFetchError, KafkaError, rootCause, withDeadline } from './errors.js';
-import { createRawCluster, READ_COMMITTED, READ_UNCOMMITTED, type RawCluster, type RawMessage } from './kafkajs-internals.js';
+import { createRawCluster, READ_COMMITTED, READ_UNCOMMITTED, type RawBroker, type RawCluster, type RawMessage } from './kafkajs-internals.js';
+import { fetchDecoded, type RawFetchRequest } from './raw-fetch.js';
 
 // kafkajs prints a warning about its v2 partitioner change on every producer.
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
@@ -21,6 +22,8 @@ export interface KafkaRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, string>>;
+  /** The value as UTF-8 text (null for a null value); the decoder may skip the Buffer. */
+  valueText(): string | null;
 }
 
 export interface TopicPartitionOffset {
@@ -101,6 +104,19 @@ export interface ProducerOptions {
   readonly transactionTimeoutMs?: number;
   /** 'default' = murmur2 of the key (Java-compatible), 'legacy' = kafkajs 1.x, 'round-robin' */
   readonly partitioner?: 'default' | 'legacy' | 'round-robin';
+}
+
+/**
+ * Which decoder reads fetch responses: `sluice` (default) is our own (raw-fetch.ts),
+ * `kafkajs` is kafkajs's (kept to compare the two: SLUICE_KAFKA_DECODER=kafkajs).
+ */
+export type FetchDecoder = 'sluice' | 'kafkajs';
+
+export function fetchDecoder(env: NodeJS.ProcessEnv = process.env): FetchDecoder {
+  const v = env['SLUICE_KAFKA_DECODER'];
+  if (v === undefined || v === '' || v === 'sluice') return 'sluice';
+  if (v === 'kafkajs') return 'kafkajs';
+  throw new KafkaError('invalid', `SLUICE_KAFKA_DECODER=${v}: expected "sluice" or "kafkajs"`);
 }
 
 export function kafkajsConfig(cfg: KafkaConnectionConfig): KafkaConfig {
@@ -406,6 +422,7 @@ export class KafkaClient {
   }
 
   private async fetchOnce(requests: TopicPartitionOffset[], opts: FetchOptions): Promise<FetchedPartition[]> {
+    const decoder = fetchDecoder();
     const isolation = opts.isolation ?? 'read_committed';
     const raw = await this.rawCluster(isolation);
     const topics = [...new Set(requests.map((r) => r.topic))];
@@ -441,22 +458,14 @@ export class KafkaClient {
           if (l === undefined) byTopic.set(r.topic, (l = []));
           l.push({ partition: r.partition, fetchOffset: String(r.offset), maxBytes });
         }
-        const res = await broker.fetch({
+        const fetchReq: RawFetchRequest = {
           isolationLevel: isolation === 'read_committed' ? READ_COMMITTED : READ_UNCOMMITTED,
           maxWaitTime: opts.maxWaitMs ?? 100,
           minBytes: 1,
           maxBytes: maxBytes * reqs.length,
           topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-        });
-        const out: FetchedPartition[] = [];
-        for (const t of res.responses) {
-          for (const p of t.partitions) {
-            const req = reqs.find((r) => r.topic === t.topicName && r.partition === p.partition);
-            if (req === undefined) continue;
-            out.push(toFetched(t.topicName, req.offset, p));
-          }
-        }
-        return out;
+        };
+        return (decoder === 'sluice' ? await fetchDecoded(broker, fetchReq, reqs) : null) ?? fetchWithKafkajs(broker, fetchReq, reqs);
       }),
     );
     return results.flat();
@@ -520,6 +529,36 @@ export class KafkaClient {
   }
 }
 
+async function fetchWithKafkajs(broker: RawBroker, req: RawFetchRequest, reqs: TopicPartitionOffset[]): Promise<FetchedPartition[]> {
+  const res = await broker.fetch(req);
+  const out: FetchedPartition[] = [];
+  for (const t of res.responses) {
+    for (const p of t.partitions) {
+      const r = reqs.find((x) => x.topic === t.topicName && x.partition === p.partition);
+      if (r === undefined) continue;
+      out.push(toFetched(t.topicName, r.offset, p));
+    }
+  }
+  return out;
+}
+
+/** A record decoded by kafkajs. */
+class KafkajsRecord implements KafkaRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+    readonly key: Buffer | null,
+    readonly value: Buffer | null,
+    readonly headers: Readonly<Record<string, string>>,
+  ) {}
+
+  valueText(): string | null {
+    return this.value === null ? null : this.value.toString('utf8');
+  }
+}
+
 function toFetched(topic: string, fetchedOffset: number, p: { partition: number; highWatermark: string; lastStableOffset: string; abortedTransactions: { producerId: string; firstOffset: string }[]; messages: RawMessage[] }): FetchedPartition {
   // Batches may start before the requested offset (compressed / whole-batch reads).
   const first = p.messages[0];
@@ -533,7 +572,7 @@ function toFetched(topic: string, fetchedOffset: number, p: { partition: number;
   const records: KafkaRecord[] = [];
   for (const m of dropAborted(within, p.abortedTransactions ?? [])) {
     if (m.isControlRecord) continue;
-    records.push({ topic, partition: p.partition, offset: num(m.offset), timestamp: num(m.timestamp), key: m.key, value: m.value, headers: headersOf(m.headers) });
+    records.push(new KafkajsRecord(topic, p.partition, num(m.offset), num(m.timestamp), m.key, m.value, headersOf(m.headers)));
   }
   return {
     topic,

@@ -48,6 +48,22 @@ export interface RawBroker {
     topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
   }): Promise<unknown>;
   endTxn(req: { transactionalId: string; producerId: string; producerEpoch: number; transactionResult: boolean }): Promise<unknown>;
+  /** Set once connected: the request builder for the highest version both ends support. */
+  lookupRequest(apiKey: number, definition: unknown): (args: Record<string, unknown>) => RawProtocolRequest;
+  /** Sends a built request on the broker's connection (Fetch gets its own connection). */
+  connectionPool: { send<T>(req: RawProtocolRequest<T>): Promise<T> };
+  disconnect(): Promise<void>;
+}
+
+/**
+ * A built kafkajs request: `request` encodes it; `response.decode` gets the response body
+ * (after the correlation id) and `response.parse` its result, whose value `send` returns.
+ * `clientSideThrottleTime` of the decoded value is honoured by the connection (KIP-219).
+ */
+export interface RawProtocolRequest<T = unknown> {
+  request: { apiKey: number; apiVersion: number; apiName: string; encode(): Promise<unknown> };
+  response: { decode(payload: Buffer): Promise<{ clientSideThrottleTime?: number }>; parse(decoded: never): Promise<T> };
+  requestTimeout?: number;
 }
 
 export interface RawCluster {
@@ -132,6 +148,22 @@ function silentLogger(): unknown {
   return createLogger({ level: 0, logCreator: () => () => undefined });
 }
 
+const apiKeys = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number };
+const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown } };
+const protocolErrors = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error & { type: string; retriable: boolean } };
+const errors = require('kafkajs/src/errors.js') as { KafkaJSOffsetOutOfRange: new (e: Error, o: { topic: string; partition: number }) => Error };
+
+export const FETCH_API_KEY = apiKeys.Fetch;
+/** kafkajs's Fetch request definitions (all versions), for `RawBroker.lookupRequest`. */
+export const FETCH_REQUESTS = requests.Fetch;
+
+/** The error kafkajs throws for a Kafka error code (`type` = Kafka's name, e.g. NOT_LEADER_OR_FOLLOWER). */
+export function kafkaProtocolError(code: number, at: { topic: string; partition: number } | null): Error {
+  const e = protocolErrors.createErrorFromCode(code);
+  // kafkajs's fetch wraps this one so that callers can tell it apart (the source does).
+  return e.type === 'OFFSET_OUT_OF_RANGE' && at !== null ? new errors.KafkaJSOffsetOutOfRange(e, at) : e;
+}
+
 export const READ_COMMITTED = isolation.READ_COMMITTED;
 export const READ_UNCOMMITTED = isolation.READ_UNCOMMITTED;
 
@@ -155,4 +187,50 @@ export function createRawCluster(o: RawClusterOptions): RawCluster {
     instrumentationEmitter: null,
     offsets: new Map(),
   });
+}
+
+export interface EncodableRecord {
+  offsetDelta: number;
+  /** ms after the batch's first timestamp */
+  timestampDelta: number;
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string | (Buffer | string)[]>;
+}
+
+/**
+ * kafkajs's own RecordBatch encoder (what its producer sends), for tests of our decoder
+ * against bytes we did not write. Loaded on first use: production code never encodes.
+ */
+export async function encodeRecordBatch(o: {
+  firstOffset: number;
+  firstTimestamp: number;
+  maxTimestamp?: number;
+  lastOffsetDelta: number;
+  /** 0 none, 1 gzip (kafkajs implements only these two without plugins) */
+  compression?: number;
+  transactional?: boolean;
+  producerId?: number;
+  records: EncodableRecord[];
+}): Promise<Buffer> {
+  type Enc = { buffer: Buffer };
+  const Long = require('kafkajs/src/utils/long.js') as { fromNumber(n: number): unknown };
+  const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { RecordBatch: (o: Record<string, unknown>) => Promise<Enc> };
+  const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (o: EncodableRecord) => Enc;
+  const enc = await RecordBatch({
+    compression: o.compression ?? 0,
+    firstOffset: Long.fromNumber(o.firstOffset),
+    firstTimestamp: o.firstTimestamp,
+    maxTimestamp: o.maxTimestamp ?? o.firstTimestamp,
+    lastOffsetDelta: o.lastOffsetDelta,
+    transactional: o.transactional ?? false,
+    producerId: Long.fromNumber(o.producerId ?? -1),
+    records: o.records.map((r) => Record(r)),
+  });
+  return enc.buffer;
+}
+
+/** kafkajs's CRC32C (Castagnoli), to re-sign a batch whose attributes a test changed. */
+export function crc32c(buf: Buffer): number {
+  return (require('kafkajs/src/protocol/recordBatch/crc32C/index.js') as (b: Buffer) => number)(buf);
 }
