@@ -1,10 +1,18 @@
 /**
  * `npm run soak [-- --minutes N]`: the console in Chromium against a real `sluice serve`
  * with 4 live jobs of 8 operators each (one snapshot per job per second), for N minutes
- * (default 10). Reports the renderer's JS heap (after a forced GC; the median of three
- * readings) at the start and the end, and each minute — target: growth ≤ 10 % — and the
- * median time to apply one pushed snapshot (store update + the Vue flush it triggers,
- * measured in the page) — target: < 4 ms.
+ * (default 10) after a JIT warm-up. Reports the renderer's JS heap (after a forced GC; the
+ * median of three readings) at the start and the end, and each minute — target: growth
+ * ≤ 10 % — with a heap snapshot's split of it into compiled code and data at both ends,
+ * and the median time to apply one pushed snapshot (store update + the Vue flush it
+ * triggers, measured in the page) — target: < 4 ms.
+ *
+ * Why a warm-up of 3 minutes before the start reading: V8 optimises the chart library's
+ * redraw code gradually while four charts redraw once a second (~600 functions; heap
+ * snapshots show ~1.5 MB of machine code arriving over the first minutes, objects flat, and
+ * the growth vanishes with the optimising compiler off). That is a one-off cost of a page
+ * that has just opened, not growth of a console left open, which is what the target is
+ * about. The reading 30 s after load is printed too, with the growth since then.
  * Not part of `npm test` (too long). Exit 0 when both targets hold, 1 otherwise.
  */
 import { mkdirSync } from 'node:fs';
@@ -12,12 +20,15 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { CHROMIUM, launchChromium, ROOT, startServe } from '../test/e2e/serve-harness.js';
+import { heapBreakdown, type HeapBreakdown } from './soak-heap.js';
 
 const JOBS = 4;
 const OPERATORS = 8;
 const HEAP_GROWTH_TARGET = 0.1;
 const APPLY_MEDIAN_TARGET_MS = 4;
-const WARMUP_MS = 30_000;
+/** Page load → first reading (printed), and → the start reading the target compares with. */
+const EARLY_MS = 30_000;
+const JIT_WARMUP_MS = 3 * 60_000;
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' } } });
 const minutes = Number(values.minutes);
@@ -121,10 +132,20 @@ async function main(): Promise<number> {
     };
     const drain = (): Promise<number[]> => page.evaluate(() => (globalThis as unknown as { sluicePerf: { drainSnapshotApplyMs: () => number[] } }).sluicePerf.drainSnapshotApplyMs());
 
-    console.log(`warm-up ${WARMUP_MS / 1000} s…`);
-    await page.waitForTimeout(WARMUP_MS);
+    const split = async (label: string): Promise<HeapBreakdown> => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const b = await heapBreakdown(cdp);
+      console.log(`  heap snapshot at ${label}: ${mb(b.total)} = compiled code ${mb(b.code)} + browser (Blink) objects ${mb(b.browser)} + JavaScript data ${mb(b.data)}`);
+      return b;
+    };
+    await page.waitForTimeout(EARLY_MS);
+    const heapEarly = await heapSample(`${EARLY_MS / 1000} s after load`);
+    const splitEarly = await split(`${EARLY_MS / 1000} s after load`);
+    console.log(`JIT warm-up until ${JIT_WARMUP_MS / 60_000} min after load…`);
+    await page.waitForTimeout(JIT_WARMUP_MS - EARLY_MS);
     await drain();
     const heapStart = await heapSample('start');
+    const splitStart = await split('start');
     const applyMs: number[] = [];
     const endAt = Date.now() + minutes * 60_000;
     while (Date.now() < endAt) {
@@ -136,13 +157,19 @@ async function main(): Promise<number> {
       console.log(`  ${new Date().toISOString().slice(11, 19)}  snapshots applied so far: ${applyMs.length}, median ${median(applyMs).toFixed(3)} ms; jobs running: ${running}/${JOBS}; heap ${mb(await heap())}`);
     }
     const heapEnd = await heapSample('end');
+    const splitEnd = await split('end');
     const growth = (heapEnd - heapStart) / heapStart;
+    const pct = (a: number, b: number): string => `${(((b - a) / a) * 100).toFixed(1)} %`;
     const med = median(applyMs);
     const p95 = [...applyMs].sort((a, b) => a - b)[Math.floor(applyMs.length * 0.95)] ?? NaN;
     const heapOk = growth <= HEAP_GROWTH_TARGET;
     const applyOk = med < APPLY_MEDIAN_TARGET_MS;
     console.log('\n== soak result');
-    console.log(`renderer heap (after GC, median of 3): start ${mb(heapStart)}, end ${mb(heapEnd)}, growth ${(growth * 100).toFixed(1)} % (target ≤ ${HEAP_GROWTH_TARGET * 100} %) ${heapOk ? 'OK' : 'OVER TARGET'}`);
+    console.log(`renderer heap (after GC, median of 3): start ${mb(heapStart)}, end ${mb(heapEnd)}, growth ${(growth * 100).toFixed(1)} % over ${minutes} min (target ≤ ${HEAP_GROWTH_TARGET * 100} %) ${heapOk ? 'OK' : 'OVER TARGET'}`);
+    const parts = (a: HeapBreakdown, b: HeapBreakdown): string =>
+      `compiled code ${mb(a.code)} → ${mb(b.code)} (${pct(a.code, b.code)}), browser (Blink) objects ${mb(a.browser)} → ${mb(b.browser)} (${pct(a.browser, b.browser)}), JavaScript data ${mb(a.data)} → ${mb(b.data)} (${pct(a.data, b.data)})`;
+    console.log(`  heap snapshots, start → end: ${parts(splitStart, splitEnd)}`);
+    console.log(`  since ${EARLY_MS / 1000} s after load (JIT warm-up included): heap ${mb(heapEarly)} → ${mb(heapEnd)} (${pct(heapEarly, heapEnd)}); ${parts(splitEarly, splitEnd)}`);
     console.log(`snapshot apply: median ${med.toFixed(3)} ms, p95 ${p95.toFixed(3)} ms over ${applyMs.length} snapshots (target median < ${APPLY_MEDIAN_TARGET_MS} ms) ${applyOk ? 'OK' : 'OVER TARGET'}`);
     if (errors.length > 0) console.log(`page errors: ${errors.slice(0, 5).join(' | ')}`);
     mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
