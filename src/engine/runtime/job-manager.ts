@@ -363,6 +363,9 @@ export class JobManager extends TypedEmitter<JobEvents> {
       this.onFailure(`final commit failed: ${e instanceof Error ? e.message : String(e)}`, null);
       return;
     }
+    // A cancel (or a failure) that arrived while the sinks committed owns the ending now:
+    // the output is committed, but the job ends as that call says, not FINISHED.
+    if (this.attempt !== attempt || this.state !== 'RUNNING') return;
     attempt.ended = true;
     this.lifecycle.to('FINISHED');
     await this.teardown(attempt, 2000);
@@ -417,10 +420,13 @@ export class JobManager extends TypedEmitter<JobEvents> {
       await this.teardown(a);
       this.store.abortIncomplete('aborted by the failover');
     } catch (e) {
+      if (!this.lifecycle.can('FAILED')) return; // cancelled meanwhile: cancel() ends the job
       this.lifecycle.to('FAILED');
       this.settle(`${failure.reason}; could not clean up after it: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    // A cancel during the teardown owns the ending (CANCELLING cannot go to RESTARTING or FAILED).
+    if (!this.lifecycle.can('FAILED')) return;
     const delay = this.restart.onFailure(Date.now());
     if (delay === null) {
       this.lifecycle.to('FAILED');
