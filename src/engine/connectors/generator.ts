@@ -12,8 +12,8 @@
  * index of the next record it would emit.
  */
 import type { Rec } from '../core/types.js';
-import type { PollResult, Source, SourcePosition, SplitInfo, SplitReader } from './source.js';
-import { listStridedSplits, stridedStart } from './strided-splits.js';
+import type { Source, SourcePosition, SplitInfo } from './source.js';
+import { listStridedSplits, StridedSplitReader, stridedStart } from './strided-splits.js';
 
 export interface GeneratorOptions {
   /** Same seed, same sequence. A safe integer. */
@@ -40,7 +40,6 @@ const TWO_POW_32 = 4294967296;
 const INV_TWO_POW_32 = 1 / TWO_POW_32;
 /** Keys up to this many get their strings precomputed once (a few MB at most). */
 const KEY_STRING_TABLE_LIMIT = 1 << 18;
-const IDLE_WHEN_UNBOUNDED_MS = 1;
 
 function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -196,72 +195,27 @@ export class GeneratorSource implements Source {
   }
 }
 
-export class GeneratorSplitReader implements SplitReader {
-  readonly split: SplitInfo;
-  private next: number;
-  private readonly stride: number;
-  /** One past the last index this split may emit (Infinity when unbounded). */
-  private readonly limit: number;
-  private readonly ratePerSplit: number | null;
-  private readonly clock: () => number;
-  private readonly openedAt: number;
-  private emittedSinceOpen = 0;
-
+export class GeneratorSplitReader extends StridedSplitReader {
   constructor(
     split: SplitInfo,
     private readonly seq: GeneratorSequence,
     opts: GeneratorOptions,
     next: number,
   ) {
-    this.split = split;
-    this.next = next;
-    this.stride = opts.splits;
-    this.limit = opts.count === null ? Number.POSITIVE_INFINITY : opts.count;
-    this.ratePerSplit = opts.eventsPerSecond === null ? null : opts.eventsPerSecond / opts.splits;
-    this.clock = opts.clock ?? (() => performance.now());
-    this.openedAt = this.clock();
+    super(split, opts, next);
   }
 
-  poll(maxRecords: number): PollResult {
-    if (this.next >= this.limit) return { kind: 'end' };
-    let n = Math.max(0, Math.floor(maxRecords));
-    const remaining = Math.ceil((this.limit - this.next) / this.stride);
-    if (remaining < n) n = remaining;
-    if (this.ratePerSplit !== null) {
-      const elapsedMs = this.clock() - this.openedAt;
-      const allowed = Math.floor((this.ratePerSplit * elapsedMs) / 1000) - this.emittedSinceOpen;
-      if (allowed <= 0) {
-        const dueAtMs = ((this.emittedSinceOpen + 1) * 1000) / this.ratePerSplit;
-        return { kind: 'idle', retryAfterMs: Math.max(1, Math.ceil(dueAtMs - elapsedMs)) };
-      }
-      if (allowed < n) n = allowed;
-    }
-    if (n === 0) return { kind: 'idle', retryAfterMs: IDLE_WHEN_UNBOUNDED_MS };
-
+  protected read(first: number, n: number, stride: number): { records: Rec[]; timestamps: number[] } {
     const seq = this.seq;
-    const stride = this.stride;
     const records: Rec[] = [];
     const timestamps: number[] = [];
-    let j = this.next;
+    let j = first;
     for (let i = 0; i < n; i++) {
       const ts = seq.ts(j);
       records.push({ key: seq.key(seq.keyIndex(j)), value: seq.value(j), ts });
       timestamps.push(ts);
       j += stride;
     }
-    this.next = j;
-    this.emittedSinceOpen += n;
-    return { kind: 'records', records, timestamps };
+    return { records, timestamps };
   }
-
-  position(): SourcePosition {
-    return { next: this.next };
-  }
-
-  backlog(): number | undefined {
-    if (this.limit === Number.POSITIVE_INFINITY) return undefined;
-    return this.next >= this.limit ? 0 : Math.ceil((this.limit - this.next) / this.stride);
-  }
-
-  close(): void {}
 }

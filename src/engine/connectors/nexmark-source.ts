@@ -8,21 +8,11 @@
  */
 import type { Rec } from '../core/types.js';
 import { NexmarkModel, type NexmarkModelOptions } from './nexmark-model.js';
-import type { PollResult, Source, SourcePosition, SplitInfo, SplitReader } from './source.js';
-import { listStridedSplits, stridedStart } from './strided-splits.js';
+import type { Source, SourcePosition, SplitInfo } from './source.js';
+import { listStridedSplits, StridedSplitReader, stridedStart, type StridedReadOptions } from './strided-splits.js';
 
-export interface NexmarkOptions extends NexmarkModelOptions {
-  /** Total events over all splits; null = unbounded. */
-  count: number | null;
-  /** Total emission rate over all splits (events per second of wall time); null = as fast as polled. */
-  eventsPerSecond: number | null;
-  /** Number of splits (the source's parallelism). */
-  splits: number;
-  /** Monotonic clock in ms for rate limiting (default `performance.now`); tests inject one. */
-  clock?: () => number;
-}
-
-const IDLE_WHEN_UNBOUNDED_MS = 1;
+/** count: total events (null = unbounded); eventsPerSecond: total rate; splits: the source's parallelism. */
+export interface NexmarkOptions extends NexmarkModelOptions, StridedReadOptions {}
 
 function validate(o: NexmarkOptions): void {
   const fail = (field: string, msg: string): never => {
@@ -57,68 +47,25 @@ export class NexmarkSource implements Source {
   }
 }
 
-export class NexmarkSplitReader implements SplitReader {
-  readonly split: SplitInfo;
+export class NexmarkSplitReader extends StridedSplitReader {
   private readonly model: NexmarkModel;
-  private next: number;
-  private readonly stride: number;
-  /** One past the last index this split may emit (Infinity when unbounded). */
-  private readonly limit: number;
-  private readonly ratePerSplit: number | null;
-  private readonly clock: () => number;
-  private readonly openedAt: number;
-  private emittedSinceOpen = 0;
 
   constructor(split: SplitInfo, opts: NexmarkOptions, next: number) {
-    this.split = split;
+    super(split, opts, next);
     this.model = new NexmarkModel(opts);
-    this.next = next;
-    this.stride = opts.splits;
-    this.limit = opts.count === null ? Number.POSITIVE_INFINITY : opts.count;
-    this.ratePerSplit = opts.eventsPerSecond === null ? null : opts.eventsPerSecond / opts.splits;
-    this.clock = opts.clock ?? (() => performance.now());
-    this.openedAt = this.clock();
   }
 
-  poll(maxRecords: number): PollResult {
-    if (this.next >= this.limit) return { kind: 'end' };
-    let n = Math.max(0, Math.floor(maxRecords));
-    const remaining = Math.ceil((this.limit - this.next) / this.stride);
-    if (remaining < n) n = remaining;
-    if (this.ratePerSplit !== null) {
-      const elapsedMs = this.clock() - this.openedAt;
-      const allowed = Math.floor((this.ratePerSplit * elapsedMs) / 1000) - this.emittedSinceOpen;
-      if (allowed <= 0) {
-        const dueAtMs = ((this.emittedSinceOpen + 1) * 1000) / this.ratePerSplit;
-        return { kind: 'idle', retryAfterMs: Math.max(1, Math.ceil(dueAtMs - elapsedMs)) };
-      }
-      if (allowed < n) n = allowed;
-    }
-    if (n === 0) return { kind: 'idle', retryAfterMs: IDLE_WHEN_UNBOUNDED_MS };
-
+  protected read(first: number, n: number, stride: number): { records: Rec[]; timestamps: number[] } {
     const model = this.model;
     const records: Rec[] = new Array<Rec>(n);
     const timestamps: number[] = new Array<number>(n);
-    let j = this.next;
+    let j = first;
     for (let i = 0; i < n; i++) {
       const rec = model.event(j);
       records[i] = rec;
       timestamps[i] = rec['dateTime'] as number;
-      j += this.stride;
+      j += stride;
     }
-    this.next = j;
-    this.emittedSinceOpen += n;
-    return { kind: 'records', records, timestamps };
+    return { records, timestamps };
   }
-
-  position(): SourcePosition {
-    return { next: this.next };
-  }
-
-  backlog(): number | undefined {
-    if (this.limit === Number.POSITIVE_INFINITY) return undefined;
-    return this.next >= this.limit ? 0 : Math.ceil((this.limit - this.next) / this.stride);
-  }
-
-  close(): void {}
 }
