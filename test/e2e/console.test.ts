@@ -5,31 +5,26 @@
  * screenshot of each view into test-output/screenshots/ and fails on any console error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium, SCREENSHOTS, startServe, type Served, openConsolePage } from './serve-harness.js';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, openConsole, SCREENSHOTS, type Served } from './serve-harness.js';
 
 const run = chromiumAvailable();
 
 describe.skipIf(!run)('console e2e (Chromium against sluice serve)', () => {
   let served: Served;
-  let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   let jobUrl = '';
   const consoleErrors: string[] = [];
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    served = await startServe();
-    browser = await launchChromium();
-    page = await openConsolePage(browser, consoleErrors);
+    ({ served, page, close } = await openConsole(consoleErrors));
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await close?.();
   }, 60_000);
 
   it('refuses the page without the token', async () => {

@@ -10,36 +10,13 @@
  * Screenshots 18-drill-compare.png and 19-drill-export.png; fails on console errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import WebSocket from 'ws';
-import { chromiumAvailable, launchChromium, openConsolePage, SCREENSHOTS, startServe, type Served } from './serve-harness.js';
+import type { Page } from 'playwright-core';
+import { callApi, chromiumAvailable, openConsole, SCREENSHOTS, type Served } from './serve-harness.js';
 
 const run = chromiumAvailable();
-
-/** One call over the console's WebSocket API (what the page does), to drive and cross-check the view. */
-async function call(served: Served, method: string, params: unknown): Promise<unknown> {
-  const ws = new WebSocket(`ws://127.0.0.1:${served.port}/api?token=${encodeURIComponent(served.token)}`);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return await new Promise<unknown>((resolve, reject) => {
-      ws.on('message', (d: Buffer) => {
-        const m = JSON.parse(d.toString()) as { id?: number; ok?: boolean; result?: unknown; error?: { message: string } };
-        if (m.id !== 1) return;
-        if (m.ok === true) resolve(m.result);
-        else reject(new Error(m.error?.message ?? 'call failed'));
-      });
-      ws.send(JSON.stringify({ id: 1, method, params }));
-    });
-  } finally {
-    ws.close();
-  }
-}
 
 interface RunRow {
   runId: string;
@@ -50,14 +27,14 @@ interface RunRow {
 
 /** Runs an example drill in the engine and waits until it is in the history. */
 async function runDrill(served: Served, name: string, runsBefore: number): Promise<RunRow> {
-  const { runId } = (await call(served, 'runDrill', { name })) as { runId: string };
+  const { runId } = (await callApi(served, 'runDrill', { name })) as { runId: string };
   // Polled by hand: this runs in beforeAll, where expect.poll is not available.
   const deadline = Date.now() + 150_000;
-  while (((await call(served, 'listDrillRuns', {})) as RunRow[]).length < runsBefore + 1) {
+  while (((await callApi(served, 'listDrillRuns', {})) as RunRow[]).length < runsBefore + 1) {
     if (Date.now() > deadline) throw new Error(`drill ${name} (run ${runId}) did not finish within 150 s`);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const row = ((await call(served, 'listDrillRuns', {})) as RunRow[]).find((r) => r.runId === runId);
+  const row = ((await callApi(served, 'listDrillRuns', {})) as RunRow[]).find((r) => r.runId === runId);
   if (row === undefined) throw new Error(`run ${runId} of ${name} is not in the history`);
   return row;
 }
@@ -73,7 +50,7 @@ interface Difference {
 
 describe.skipIf(!run)('Drill comparison and report export e2e (Chromium against sluice serve)', () => {
   let served: Served;
-  let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   let downloads: string;
   const consoleErrors: string[] = [];
@@ -81,18 +58,14 @@ describe.skipIf(!run)('Drill comparison and report export e2e (Chromium against 
   let alo: RunRow;
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     downloads = mkdtempSync(path.join(os.tmpdir(), 'sluice-downloads-'));
-    served = await startServe();
-    browser = await launchChromium();
-    page = await openConsolePage(browser, consoleErrors);
+    ({ served, page, close } = await openConsole(consoleErrors));
     eo = await runDrill(served, 'corrupt-newest-checkpoint', 0);
     alo = await runDrill(served, 'at-least-once-duplicates', 1);
   }, 360_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await close?.();
     if (downloads !== undefined) rmSync(downloads, { recursive: true, force: true });
   }, 60_000);
 
@@ -122,7 +95,7 @@ describe.skipIf(!run)('Drill comparison and report export e2e (Chromium against 
     expect(await view.locator('[data-test=side-b]').textContent()).toContain('at-least-once-duplicates');
 
     // Every figure the engine compared is a row, with the same values and highlighting.
-    const engine = (await call(served, 'compareDrillRuns', { a: eo.runId, b: alo.runId })) as { differences: Difference[]; a: { checkpoints: unknown[]; timeline: unknown[] }; b: { checkpoints: unknown[]; timeline: unknown[] } };
+    const engine = (await callApi(served, 'compareDrillRuns', { a: eo.runId, b: alo.runId })) as { differences: Difference[]; a: { checkpoints: unknown[]; timeline: unknown[] }; b: { checkpoints: unknown[]; timeline: unknown[] } };
     const rows = view.locator('[data-test=differences] tr[data-label]');
     expect(await rows.count()).toBe(engine.differences.length);
     const differing = engine.differences.filter((d) => d.differs).length;
@@ -194,7 +167,7 @@ describe.skipIf(!run)('Drill comparison and report export e2e (Chromium against 
     const report = JSON.parse(json.body.toString('utf8')) as { schema: string; runId: string; verdict: string; guarantee: string; records: Record<string, number>; faults: { type: string }[]; checkpoints: { completed: number } };
     expect(report.schema).toBe('sluice.drill-report/1');
     expect(report.runId).toBe(alo.runId);
-    const shown = (await call(served, 'getDrillRun', { runId: alo.runId })) as { verdict: string; guarantee: string; records: Record<string, number>; checkpoints: { completed: number } };
+    const shown = (await callApi(served, 'getDrillRun', { runId: alo.runId })) as { verdict: string; guarantee: string; records: Record<string, number>; checkpoints: { completed: number } };
     expect(report.verdict).toBe(shown.verdict);
     expect(report.guarantee).toBe(shown.guarantee);
     expect(report.records).toEqual(shown.records);

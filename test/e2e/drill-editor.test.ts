@@ -7,10 +7,10 @@
  * edited fault time. Screenshot drill-editor.png; fails on console errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium, openConsolePage, ROOT, SCREENSHOTS, startServe, type Served } from './serve-harness.js';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, openConsole, ROOT, SCREENSHOTS, type Served } from './serve-harness.js';
 
 const run = chromiumAvailable();
 const DRILL = 'corrupt-newest-checkpoint';
@@ -18,20 +18,16 @@ const shipped = readFileSync(path.join(ROOT, 'resources', 'drills', `${DRILL}.ya
 
 describe.skipIf(!run)('Drill editor e2e (Chromium against sluice serve)', () => {
   let served: Served;
-  let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    served = await startServe();
-    browser = await launchChromium();
-    page = await openConsolePage(browser, consoleErrors);
+    ({ served, page, close } = await openConsole(consoleErrors));
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await close?.();
   }, 60_000);
 
   it('opens the example in the editor, shows a broken edit inline, runs the fixed edit to PASS', async () => {

@@ -7,53 +7,25 @@
  * fails on console errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import WebSocket from 'ws';
-import { chromiumAvailable, launchChromium, SCREENSHOTS, startServe, type Served, openConsolePage } from './serve-harness.js';
+import type { Page } from 'playwright-core';
+import { callApi, chromiumAvailable, openConsole, SCREENSHOTS, type Served } from './serve-harness.js';
 
 const run = chromiumAvailable();
 
-/** One call over the console's WebSocket API (what the page does), to cross-check the view. */
-async function call(served: Served, method: string, params: unknown): Promise<unknown> {
-  const ws = new WebSocket(`ws://127.0.0.1:${served.port}/api?token=${encodeURIComponent(served.token)}`);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return await new Promise<unknown>((resolve, reject) => {
-      ws.on('message', (d: Buffer) => {
-        const m = JSON.parse(d.toString()) as { id?: number; ok?: boolean; result?: unknown; error?: { message: string } };
-        if (m.id !== 1) return;
-        if (m.ok === true) resolve(m.result);
-        else reject(new Error(m.error?.message ?? 'call failed'));
-      });
-      ws.send(JSON.stringify({ id: 1, method, params }));
-    });
-  } finally {
-    ws.close();
-  }
-}
-
 describe.skipIf(!run)('Drills view e2e (Chromium against sluice serve)', () => {
   let served: Served;
-  let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   const consoleErrors: string[] = [];
   const DRILL = 'corrupt-newest-checkpoint';
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    served = await startServe();
-    browser = await launchChromium();
-    page = await openConsolePage(browser, consoleErrors);
+    ({ served, page, close } = await openConsole(consoleErrors));
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await close?.();
   }, 60_000);
 
   it('lists the example drills with their faults, and no past runs yet', async () => {
@@ -94,10 +66,10 @@ describe.skipIf(!run)('Drills view e2e (Chromium against sluice serve)', () => {
     expect(counts['mismatched']).toBe(0);
 
     // The view shows what the engine's report says.
-    const runs = (await call(served, 'listDrillRuns', {})) as { runId: string; drill: string; verdict: string; expected: number; produced: number }[];
+    const runs = (await callApi(served, 'listDrillRuns', {})) as { runId: string; drill: string; verdict: string; expected: number; produced: number }[];
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ drill: DRILL, verdict: 'PASS', expected: counts['expected'], produced: counts['produced'] });
-    const report = (await call(served, 'getDrillRun', { runId: runs[0]!.runId })) as { records: Record<string, number>; faults: { type: string; restoreMs: number | null; detectMs: number | null }[] };
+    const report = (await callApi(served, 'getDrillRun', { runId: runs[0]!.runId })) as { records: Record<string, number>; faults: { type: string; restoreMs: number | null; detectMs: number | null }[] };
     expect(report.records).toMatchObject(counts);
 
     // The fault table: the corrupt-checkpoint fault with its measured recovery.

@@ -5,27 +5,22 @@
  * the end-to-end latency from latency markers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, launchChromium, openConsolePage, SCREENSHOTS, startServe, type Served } from './serve-harness.js';
+import type { Page } from 'playwright-core';
+import { chromiumAvailable, openConsole, SCREENSHOTS, type Served } from './serve-harness.js';
 
 describe.skipIf(!chromiumAvailable())('console e2e: execution and overload', () => {
   let served: Served;
-  let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    served = await startServe();
-    browser = await launchChromium();
-    page = await openConsolePage(browser, consoleErrors);
+    ({ served, page, close } = await openConsole(consoleErrors));
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await close?.();
   }, 60_000);
 
   it('shows strategy shed, what was shed per priority and the latency', async () => {

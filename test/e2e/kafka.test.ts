@@ -6,12 +6,11 @@
  * Screenshots 14-kafka-topics.png and 15-kafka-group-lag.png; fails on console errors.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Admin as KafkaAdmin, Producer } from 'kafkajs';
 import { createTopic, DEFAULT_BROKERS, randomName, requireBroker, testKafka } from '../kafka/broker.js';
-import { chromiumAvailable, launchChromium, SCREENSHOTS, startServe, type Served, openConsolePage } from './serve-harness.js';
+import { chromiumAvailable, openConsole, SCREENSHOTS, type Served } from './serve-harness.js';
 
 const run = chromiumAvailable();
 const broker = run ? await requireBroker() : { available: false };
@@ -22,7 +21,7 @@ const COMMITTED = [4, 5, 0];
 
 describe.skipIf(!run || !broker.available)(`Kafka view e2e (Chromium, sluice serve, broker ${DEFAULT_BROKERS})`, () => {
   let served: Served;
-  let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let page: Page;
   let admin: KafkaAdmin;
   let producer: Producer;
@@ -33,7 +32,6 @@ describe.skipIf(!run || !broker.available)(`Kafka view e2e (Chromium, sluice ser
   const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true });
     const kafka = testKafka('sluice-e2e-kafka');
     admin = kafka.admin();
     await admin.connect();
@@ -46,14 +44,11 @@ describe.skipIf(!run || !broker.available)(`Kafka view e2e (Chromium, sluice ser
       await producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ partition, key: `k${partition}-${i}`, timestamp: String(base + i * 1000), value: JSON.stringify({ partition, i, amount: i * 10 }) })) });
     }
     await admin.setOffsets({ groupId: group, topic, partitions: COMMITTED.map((offset, partition) => ({ partition, offset: String(offset) })) });
-    served = await startServe();
-    browser = await launchChromium();
-    page = await openConsolePage(browser, consoleErrors);
+    ({ served, page, close } = await openConsole(consoleErrors));
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await served?.stop();
+    await close?.();
     await producer?.disconnect().catch(() => undefined);
     await admin?.deleteGroups([group]).catch(() => undefined);
     await admin?.deleteTopics({ topics: [topic] }).catch(() => undefined);

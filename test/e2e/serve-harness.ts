@@ -3,10 +3,11 @@
  * Debian's Chromium through playwright-core; stops both and checks nothing is left behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import WebSocket from 'ws';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -90,4 +91,61 @@ export async function openConsolePage(browser: Browser, errors: string[]): Promi
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   return page;
+}
+
+/** A served engine, a browser and one console page: what every e2e suite starts with. */
+export interface ConsoleSession {
+  readonly served: Served;
+  readonly page: Page;
+  /** Closes the browser, then stops the engine. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `sluice serve` and Chromium and opens a console page that records console and page
+ * errors into `errors` (asserted empty by each suite at its end). Creates the screenshot folder.
+ */
+export async function openConsole(errors: string[]): Promise<ConsoleSession> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const served = await startServe();
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await openConsolePage(browser, errors);
+    const b = browser;
+    return {
+      served,
+      page,
+      close: async () => {
+        await b.close();
+        await served.stop();
+      },
+    };
+  } catch (e) {
+    await browser?.close();
+    await served.stop();
+    throw e;
+  }
+}
+
+/** One call over the console's WebSocket API (what the page does), to drive and cross-check a view. */
+export async function callApi(served: Served, method: string, params: unknown): Promise<unknown> {
+  const ws = new WebSocket(`ws://127.0.0.1:${served.port}/api?token=${encodeURIComponent(served.token)}`);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return await new Promise<unknown>((resolve, reject) => {
+      ws.on('message', (d: Buffer) => {
+        const m = JSON.parse(d.toString()) as { id?: number; ok?: boolean; result?: unknown; error?: { message: string } };
+        if (m.id !== 1) return;
+        if (m.ok === true) resolve(m.result);
+        else reject(new Error(m.error?.message ?? 'call failed'));
+      });
+      ws.send(JSON.stringify({ id: 1, method, params }));
+    });
+  } finally {
+    ws.close();
+  }
 }
