@@ -5,30 +5,15 @@
  * deleted from the head of a partition (what retention does) make a replay from the
  * beginning warn with the earliest available offset.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeBatchResult } from '../../src/engine/batch/index.js';
 import type { Rec } from '../../src/engine/core/types.js';
-import { compareResults } from '../../src/engine/drills/verifier.js';
-import { checkCoverage, loadDeploymentFile, reprocess, versionJobSpec, type Reprocessing } from '../../src/engine/kappa/index.js';
-import { spec, tempDir, waitFor } from '../helpers/jobs.js';
+import { checkCoverage, reprocess, versionJobSpec, type Reprocessing } from '../../src/engine/kappa/index.js';
+import { tempDir, waitFor } from '../helpers/jobs.js';
 import { createTopic, DEFAULT_BROKERS, randomName, requireBroker, testKafka } from '../kafka/broker.js';
+import { closingTs, expectServedEqualsBatch, T0, writeDeployment } from './fixture.js';
 
 const broker = await requireBroker();
-const T0 = 1_700_000_000_000;
-const WINDOW = 1000;
-
-function servedRows(db: string, name: string): Rec[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(`SELECT * FROM "${name}"`).all() as Rec[];
-  } finally {
-    conn.close();
-  }
-}
 
 describe.skipIf(!broker.available)(`Kappa reprocessing from Kafka on ${DEFAULT_BROKERS}`, () => {
   let kafka: Kafka;
@@ -57,23 +42,7 @@ describe.skipIf(!broker.available)(`Kappa reprocessing from Kafka on ${DEFAULT_B
 
   it('v2 replays the topic beside v1 and takes over without losing or duplicating a result', async () => {
     const dir = tempDir('sluice-kappa-kafka-');
-    fs.writeFileSync(
-      path.join(dir, 'job.yaml'),
-      `name: kcounts
-parallelism: 2
-source: { type: kafka, brokers: [${DEFAULT_BROKERS}], topics: [${topic}], timestampFrom: field, timestampField: ts }
-pipeline:
-  - keyBy: key
-  - window: { type: tumbling, size: ${WINDOW}ms }
-  - aggregate: { n: { count: true }, total: { sum: value } }
-checkpoint: { interval: 300ms }
-sink: { type: file, path: unused.jsonl }
-`,
-    );
-    fs.writeFileSync(path.join(dir, 'deploy.yaml'), 'kappa: { name: kcounts_served, serving: serving.db, job: job.yaml }\n');
-    const dep = loadDeploymentFile(path.join(dir, 'deploy.yaml'));
-    if (!dep.ok) throw new Error(JSON.stringify(dep.errors));
-    const d = dep.deployment;
+    const d = writeDeployment(dir, { name: 'kcounts_served', jobName: 'kcounts', source: `{ type: kafka, brokers: [${DEFAULT_BROKERS}], topics: [${topic}], timestampFrom: field, timestampField: ts }`, checkpointMs: 300 });
 
     const events: Rec[] = [];
     let i = 0;
@@ -113,25 +82,10 @@ sink: { type: file, path: unused.jsonl }
     await v1.jm.cancel();
     producing = false;
     await feeding;
-    const lastTs = events.at(-1)!['ts'] as number;
-    const closeTs = lastTs + 10 * WINDOW;
+    const closeTs = closingTs(events);
     await producer.send({ topic, acks: -1, messages: [0, 1].map((p) => ({ partition: p, value: JSON.stringify({ key: 'close', value: 0, ts: closeTs }), timestamp: String(closeTs) })) });
-    const lastEnd = Math.floor((lastTs - T0) / WINDOW) * WINDOW + T0 + WINDOW;
-    await waitFor(() => servedRows(d.serving, d.name).some((r) => r['windowEnd'] === lastEnd), { timeoutMs: 60_000, message: 'v2 closes the last window', intervalMs: 100 });
+    await expectServedEqualsBatch(d, events, dir);
 
-    const job = spec(
-      {
-        name: 'expected',
-        mode: 'batch',
-        source: { type: 'file', path: 'x.jsonl', timestampField: 'ts' },
-        pipeline: [{ keyBy: 'key' }, { window: { type: 'tumbling', size: WINDOW } }, { aggregate: { n: { count: true }, total: { sum: 'value' } } }],
-        sink: { type: 'file', path: 'y.jsonl' },
-      },
-      dir,
-    );
-    const expected = await computeBatchResult(job, events);
-    const produced = servedRows(d.serving, d.name).filter((r) => (r['windowEnd'] as number) <= lastEnd);
-    expect(compareResults(expected, produced).records).toEqual({ expected: expected.length, produced: expected.length, lost: 0, duplicated: 0, mismatched: 0 });
 
     // Retention takes the head of partition 0: a replay from the beginning is warned, with the earliest offset left.
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '100' }] });

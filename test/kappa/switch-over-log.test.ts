@@ -5,28 +5,13 @@
  * nothing lost, nothing duplicated. A version whose results differ is not switched to
  * unless forced.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { computeBatchResult } from '../../src/engine/batch/index.js';
 import { PartitionedLog } from '../../src/engine/connectors/log/index.js';
 import type { Rec } from '../../src/engine/core/types.js';
-import { compareResults } from '../../src/engine/drills/verifier.js';
-import { loadDeploymentFile, reprocess, ServingStore, type CatchUpProgress, type Reprocessing } from '../../src/engine/kappa/index.js';
-import { spec, tempDir, waitFor } from '../helpers/jobs.js';
-
-const T0 = 1_700_000_000_000;
-const WINDOW = 1000;
-
-function servedRows(db: string, name: string): Rec[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(`SELECT * FROM "${name}"`).all() as Rec[];
-  } finally {
-    conn.close();
-  }
-}
+import { reprocess, ServingStore, type CatchUpProgress, type Reprocessing } from '../../src/engine/kappa/index.js';
+import { tempDir, waitFor } from '../helpers/jobs.js';
+import { closingTs, expectServedEqualsBatch, T0, writeDeployment } from './fixture.js';
 
 describe('Kappa reprocessing over the built-in log', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -36,23 +21,7 @@ describe('Kappa reprocessing over the built-in log', () => {
 
   it('switches from v1 to a replayed v2 without losing or duplicating a result', async () => {
     const dir = tempDir('sluice-kappa-');
-    fs.writeFileSync(
-      path.join(dir, 'job.yaml'),
-      `name: counts
-parallelism: 2
-source: { type: log, path: log, topic: events, timestampField: ts }
-pipeline:
-  - keyBy: key
-  - window: { type: tumbling, size: ${WINDOW}ms }
-  - aggregate: { n: { count: true }, total: { sum: value } }
-checkpoint: { interval: 200ms }
-sink: { type: file, path: unused.jsonl }
-`,
-    );
-    fs.writeFileSync(path.join(dir, 'deploy.yaml'), 'kappa: { name: counts_served, serving: serving.db, job: job.yaml }\n');
-    const dep = loadDeploymentFile(path.join(dir, 'deploy.yaml'));
-    if (!dep.ok) throw new Error(JSON.stringify(dep.errors));
-    const d = dep.deployment;
+    const d = writeDeployment(dir, { name: 'counts_served', jobName: 'counts', source: '{ type: log, path: log, topic: events, timestampField: ts }', checkpointMs: 200 });
 
     const log = PartitionedLog.open(path.join(dir, 'log'));
     log.createTopic('events', 2);
@@ -106,28 +75,11 @@ sink: { type: file, path: unused.jsonl }
     // v1 can go; input ends with one far-future record that closes every real window.
     await v1.jm.cancel();
     stopFeeder();
-    const lastTs = events.at(-1)!['ts'] as number;
-    const closeTs = lastTs + 10 * WINDOW;
+    const closeTs = closingTs(events);
     log.append('events', 0, [{ key: 'close', value: 0, ts: closeTs }], [closeTs]);
     log.append('events', 1, [{ key: 'close', value: 0, ts: closeTs }], [closeTs]);
-    const lastEnd = Math.floor((lastTs - T0) / WINDOW) * WINDOW + T0 + WINDOW;
-    await waitFor(() => servedRows(d.serving, d.name).some((r) => r['windowEnd'] === lastEnd), { timeoutMs: 60_000, message: 'v2 closes the last window', intervalMs: 100 });
-
     // The served output against a batch recomputation of the whole input.
-    const job = spec(
-      {
-        name: 'expected',
-        mode: 'batch',
-        source: { type: 'file', path: 'x.jsonl', timestampField: 'ts' },
-        pipeline: [{ keyBy: 'key' }, { window: { type: 'tumbling', size: WINDOW } }, { aggregate: { n: { count: true }, total: { sum: 'value' } } }],
-        sink: { type: 'file', path: 'y.jsonl' },
-      },
-      dir,
-    );
-    const expected = await computeBatchResult(job, events);
-    const produced = servedRows(d.serving, d.name).filter((r) => (r['windowEnd'] as number) <= lastEnd);
-    const cmp = compareResults(expected, produced);
-    expect(cmp.records).toEqual({ expected: expected.length, produced: expected.length, lost: 0, duplicated: 0, mismatched: 0 });
+    await expectServedEqualsBatch(d, events, dir);
 
     // v3 computes something else: its diff is not clean, so it is not switched to — unless forced.
     const v3 = await reprocess({ deployment: d, version: 'v3', tickMs: 200, overrides: ['pipeline[2].aggregate.total.sum=ts'] });
