@@ -5,47 +5,17 @@
  * always verifies output it produced from empty tables.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { validateJobSpecObject } from '../job/load.js';
+import { parseYamlText, readYamlFile, type Loaded } from '../job/yaml-input.js';
 import type { GeneratorSourceSpec, JobSpec, SpecError } from '../job/spec.js';
 import { validateDrillObject, type DrillDocument, type DrillParseResult, type DrillSpec } from './spec.js';
 import type { DrillOutput } from './verifier.js';
 
-export type Loaded<T> = { ok: true; value: T } | { ok: false; errors: SpecError[] };
-
-function readYaml(file: string, what: string): Loaded<unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, errors: [{ path: '', message: `cannot read ${what} ${file}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` }] };
-  }
-  return parseYaml(text, what);
-}
-
-function parseYaml(text: string, what: string): Loaded<unknown> {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, strict: true });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-    return { ok: false, errors: [{ path: '', message: `YAML syntax error in ${what}${where}: ${first.message.split('\n')[0]}` }] };
-  }
-  try {
-    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
-  } catch (e) {
-    // An alias bomb (too many alias expansions) is refused here, not thrown at the caller.
-    return { ok: false, errors: [{ path: '', message: `YAML error in ${what}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` }] };
-  }
-}
-
 /** Reads and validates a drill file (not its job yet). Never throws. */
 export function loadDrillFile(file: string, seedOverride?: number): DrillParseResult {
   const abs = path.resolve(file);
-  const raw = readYaml(abs, 'drill spec');
+  const raw = readYamlFile(abs, 'drill spec');
   if (!raw.ok) return raw;
   return validateDrillObject(raw.value, path.dirname(abs), seedOverride);
 }
@@ -55,7 +25,7 @@ export function loadDrillFile(file: string, seedOverride?: number): DrillParseRe
  * the same YAML rules and checks as loadDrillFile. Never throws.
  */
 export function parseDrillText(text: string, drillDir: string, seedOverride?: number): DrillParseResult {
-  const raw = parseYaml(text, 'drill spec');
+  const raw = parseYamlText(text, 'drill spec');
   if (!raw.ok) return raw;
   return validateDrillObject(raw.value, path.resolve(drillDir), seedOverride);
 }
@@ -82,7 +52,7 @@ export function resolveDrillJob(drill: DrillSpec, runDir: string): Loaded<Resolv
   let jobDir = drill.drillDir;
   if (typeof drill.job === 'string') {
     const file = path.resolve(drill.drillDir, drill.job);
-    const r = readYaml(file, 'job spec');
+    const r = readYamlFile(file, 'job spec');
     if (!r.ok) return { ok: false, errors: prefix(r.errors, 'job') };
     raw = r.value;
     jobDir = path.dirname(file);

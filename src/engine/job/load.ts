@@ -2,15 +2,14 @@
  * Entry points: text or file or object → {@link ParseResult}. Nothing here
  * throws on bad input; every problem comes back as `path: message`.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { issuesToSpecErrors, specErrorMap } from './errors.js';
 import { normaliseJob } from './normalise.js';
 import { applyOverrides } from './overrides.js';
 import { jobDocumentSchema } from './schema.js';
 import { checkJobSpec } from './semantic.js';
 import type { ParseResult, SpecError } from './spec.js';
+import { parseYamlText, readInputFile } from './yaml-input.js';
 
 export interface ParseOptions {
   /** Folder relative paths resolve against (the spec file's folder). */
@@ -54,19 +53,8 @@ function parseText(text: string, format: 'yaml' | 'json'): { ok: true; value: un
       return { ok: false, error: { path: '', message: `JSON syntax error: ${(err as Error).message}` } };
     }
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, strict: true });
-  const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    const where = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
-    const reason = first.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? first.message;
-    return { ok: false, error: { path: '', message: `YAML syntax error${where}: ${reason}` } };
-  }
-  try {
-    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
-  } catch (err) {
-    return { ok: false, error: { path: '', message: `YAML error: ${(err as Error).message.split('\n')[0]}` } };
-  }
+  const yaml = parseYamlText(text);
+  return yaml.ok ? yaml : { ok: false, error: yaml.errors[0]! };
 }
 
 /** Parse YAML (default) or JSON text, apply overrides, validate. Never throws. */
@@ -86,14 +74,8 @@ export function parseJobSpecText(text: string, opts: ParseOptions): ParseResult 
 /** Read and validate a spec file; relative paths resolve against its folder. Never throws. */
 export function loadJobSpecFile(file: string, overrides: readonly string[] = []): ParseResult {
   const absFile = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(absFile, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    return fail([{ path: '', message: `cannot read job spec ${absFile}: ${why}` }]);
-  }
+  const text = readInputFile(absFile, 'job spec');
+  if (!text.ok) return fail(text.errors);
   const format = extname(absFile).toLowerCase() === '.json' ? 'json' : 'yaml';
-  return parseJobSpecText(text, { specDir: dirname(absFile), overrides, format });
+  return parseJobSpecText(text.value, { specDir: dirname(absFile), overrides, format });
 }

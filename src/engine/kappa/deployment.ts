@@ -15,11 +15,10 @@
  * source rewound to the beginning (or a timestamp, Kafka) and its name suffixed with the
  * version, so it can run beside the served version.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { checkJobSpec, formatSpecErrors, loadJobSpecFile, type JobSpec, type SpecError } from '../job/index.js';
+import { readYamlFile } from '../job/yaml-input.js';
 
 export interface Deployment {
   name: string;
@@ -46,16 +45,9 @@ export type DeploymentResult = { ok: true; deployment: Deployment } | { ok: fals
 
 export function loadDeploymentFile(file: string): DeploymentResult {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, errors: [{ path: '', message: `cannot read ${abs}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` }] };
-  }
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) return { ok: false, errors: [{ path: '', message: `YAML syntax error: ${doc.errors[0]!.message.split('\n')[0]}` }] };
-  const r = deploymentSchema.safeParse(doc.toJS());
+  const raw = readYamlFile(abs, 'kappa deployment');
+  if (!raw.ok) return raw;
+  const r = deploymentSchema.safeParse(raw.value);
   if (!r.success) return { ok: false, errors: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
   const dir = path.dirname(abs);
   const k = r.data.kappa;

@@ -17,12 +17,11 @@
  * Only aggregates whose partial results merge exactly across the cut-off are accepted
  * (count, sum, min, max, avg as sum + count); anything else is refused with the reason.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { tryParseDuration } from '../job/duration.js';
 import type { SpecError } from '../job/spec.js';
+import { readYamlFile } from '../job/yaml-input.js';
 
 export type MergeableFn = 'count' | 'sum' | 'min' | 'max' | 'avg';
 
@@ -170,14 +169,7 @@ export function validateViewObject(raw: unknown, specDir: string): ViewParseResu
 /** Reads and validates a view file (YAML or JSON). Never throws. */
 export function loadViewFile(file: string): ViewParseResult {
   const abs = path.resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, errors: [{ path: '', message: `cannot read view ${abs}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}` }] };
-  }
-  const doc = parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) return { ok: false, errors: [{ path: '', message: `YAML syntax error: ${doc.errors[0]!.message.split('\n')[0]}` }] };
-  return validateViewObject(doc.toJS(), path.dirname(abs));
+  const raw = readYamlFile(abs, 'view');
+  if (!raw.ok) return raw;
+  return validateViewObject(raw.value, path.dirname(abs));
 }
