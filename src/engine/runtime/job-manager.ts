@@ -365,7 +365,7 @@ export class JobManager extends TypedEmitter<JobEvents> {
     }
     // A cancel (or a failure) that arrived while the sinks committed owns the ending now:
     // the output is committed, but the job ends as that call says, not FINISHED.
-    if (this.attempt !== attempt || this.state !== 'RUNNING') return;
+    if (this.attempt !== attempt || !this.lifecycle.can('FINISHED')) return;
     attempt.ended = true;
     this.lifecycle.to('FINISHED');
     await this.teardown(attempt, 2000);

@@ -33,20 +33,20 @@ export type Frame =
 
 const HEADER = 6;
 
-function header(len: number, kind: FrameKind, exchange: number): Buffer {
-  const b = Buffer.allocUnsafe(HEADER + len);
-  b.writeUInt32LE(len + 2, 0);
+/** Writes the frame header into the first HEADER bytes of `b`, a whole frame. */
+function writeHeader(b: Buffer, kind: FrameKind, exchange: number): Buffer {
+  b.writeUInt32LE(b.length - 4, 0);
   b.writeUInt8(kind, 4);
   b.writeUInt8(exchange, 5);
   return b;
 }
 
+function header(len: number, kind: FrameKind, exchange: number): Buffer {
+  return writeHeader(Buffer.allocUnsafe(HEADER + len), kind, exchange);
+}
+
 export function encodeData(exchange: number, batch: Batch): Buffer {
-  const b = encodeBatch(batch, HEADER);
-  b.writeUInt32LE(b.length - 4, 0);
-  b.writeUInt8(FrameKind.Data, 4);
-  b.writeUInt8(exchange, 5);
-  return b;
+  return writeHeader(encodeBatch(batch, HEADER), FrameKind.Data, exchange);
 }
 
 export function encodeNumber(kind: FrameKind.Watermark | FrameKind.LatencyMarker, exchange: number, value: number): Buffer {

@@ -138,8 +138,6 @@ class KafkaSplitReader implements SplitReader {
   /** Fetched records not yet returned are buffer[head..]: a read index, not splice(0, n), which copies the rest on every poll. */
   private buffer: KafkaRecord[] = [];
   private head = 0;
-  /** The last fetch ended before the partition's high watermark: more is ready to read. */
-  private behind = false;
   /** Next offset to fetch (after everything buffered). */
   private fetchOffset: number;
   /** Position after the last record returned by poll. */
@@ -174,7 +172,8 @@ class KafkaSplitReader implements SplitReader {
       this.prefetch();
       // Behind the log's end, the fetch in flight returns data within a few ms: look again
       // soon (5 ms idle per fetch halved a fast read). Caught up, it is a long poll.
-      return { kind: 'idle', retryAfterMs: this.inFlight !== null ? (this.behind ? 1 : 5) : Math.max(5, this.retryAt - Date.now()) };
+      const behind = this.highWatermark !== null && this.fetchOffset < this.highWatermark;
+      return { kind: 'idle', retryAfterMs: this.inFlight !== null ? (behind ? 1 : 5) : Math.max(5, this.retryAt - Date.now()) };
     }
     const from = this.head;
     const to = from + Math.min(maxRecords, this.buffered);
@@ -240,7 +239,6 @@ class KafkaSplitReader implements SplitReader {
     }
     this.fetchOffset = this.end !== null ? Math.min(res.nextOffset, Math.max(this.end, this.fetchOffset)) : res.nextOffset;
     if (this.buffered === 0) this.pos = this.fetchOffset;
-    this.behind = this.fetchOffset < res.highWatermark;
   }
 
   /** `topic/partition@offset`, built only for a dead letter (not for every record read). */
