@@ -5,6 +5,7 @@
  * Offsets are plain numbers (int64 offsets of a local cluster stay far below 2^53).
  */
 import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { AbortedTransactionFilter } from './aborted-transactions.js';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, parseBrokers, type KafkaConnectionConfig } from './config.js';
 import { describeKafkaError, isRetriableFetchError, KafkaError, rootCause, withDeadline } from './errors.js';
 import { createRawCluster, READ_COMMITTED, READ_UNCOMMITTED, type RawBroker, type RawCluster, type RawMessage } from './kafkajs-internals.js';
@@ -149,22 +150,6 @@ function headersOf(h: RawMessage['headers']): Readonly<Record<string, string>> {
     if (last !== undefined) (out ??= {})[k] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
   }
   return out ?? NO_HEADERS;
-}
-
-/** Removes records of aborted transactions (the same rule as kafkajs's consumer and the Java client). */
-function dropAborted(messages: RawMessage[], aborted: { producerId: string; firstOffset: string }[]): RawMessage[] {
-  if (aborted.length === 0) return messages;
-  const remaining = [...aborted].sort((a, b) => num(a.firstOffset) - num(b.firstOffset));
-  const open = new Set<string>();
-  return messages.filter((m) => {
-    while (remaining.length > 0 && num(m.offset) >= num(remaining[0]!.firstOffset)) open.add(remaining.shift()!.producerId);
-    const pid = m.batchContext.producerId;
-    if (m.isControlRecord) {
-      open.delete(pid);
-      return false;
-    }
-    return !(open.has(pid) && m.batchContext.inTransaction);
-  });
 }
 
 export class KafkaClient {
@@ -570,8 +555,9 @@ function toFetched(topic: string, fetchedOffset: number, p: { partition: number;
   }
   // One pass, no intermediate arrays: this runs for every record the source reads.
   const records: KafkaRecord[] = [];
-  for (const m of dropAborted(within, p.abortedTransactions ?? [])) {
-    if (m.isControlRecord) continue;
+  const aborted = new AbortedTransactionFilter((p.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: num(a.firstOffset) })));
+  for (const m of within) {
+    if (!aborted.visible(num(m.offset), m.batchContext.producerId, m.isControlRecord, m.batchContext.inTransaction)) continue;
     records.push(new KafkajsRecord(topic, p.partition, num(m.offset), num(m.timestamp), m.key, m.value, headersOf(m.headers)));
   }
   return {

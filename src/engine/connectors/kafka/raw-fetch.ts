@@ -9,7 +9,8 @@
  * complete batch.
  */
 import type { FetchedPartition, KafkaRecord, TopicPartitionOffset } from './client.js';
-import { decodeFetchResponse, MAX_FETCH_VERSION, MIN_FETCH_VERSION, type AbortedTransaction, type FetchResponse, type FetchResponsePartition } from './fetch-response.js';
+import { AbortedTransactionFilter } from './aborted-transactions.js';
+import { decodeFetchResponse, MAX_FETCH_VERSION, MIN_FETCH_VERSION, type FetchResponse, type FetchResponsePartition } from './fetch-response.js';
 import { FETCH_API_KEY, FETCH_REQUESTS, kafkaProtocolError, type RawBroker, type RawProtocolRequest } from './kafkajs-internals.js';
 import { decodeRecordBatches, UnsupportedBatchError, type RecordBatch } from './record-batch.js';
 
@@ -99,13 +100,11 @@ export function toFetchedPartition(topic: string, fetchedOffset: number, p: Fetc
     const end = b.baseOffset + b.lastOffsetDelta + 1;
     if (end > next) next = end;
   }
-  const aborted: AbortedTransaction[] = [...p.abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);
-  const open = new Set<number>();
-  let nextAborted = 0;
+  const aborted = new AbortedTransactionFilter(p.abortedTransactions);
   const records: KafkaRecord[] = [];
   for (const b of batches) {
     const rs = b.records;
-    if (aborted.length === 0) {
+    if (aborted.none) {
       if (b.control) continue;
       // Most batches: all records at or after the requested offset, nothing to filter.
       if (rs.length > 0 && rs[0]!.offset >= fetchedOffset) {
@@ -116,14 +115,7 @@ export function toFetchedPartition(topic: string, fetchedOffset: number, p: Fetc
       continue;
     }
     for (const r of rs) {
-      if (r.offset < fetchedOffset) continue;
-      while (nextAborted < aborted.length && r.offset >= aborted[nextAborted]!.firstOffset) open.add(aborted[nextAborted++]!.producerId);
-      if (b.control) {
-        open.delete(b.producerId);
-        continue;
-      }
-      if (b.transactional && open.has(b.producerId)) continue;
-      records.push(r);
+      if (r.offset >= fetchedOffset && aborted.visible(r.offset, b.producerId, b.control, b.transactional)) records.push(r);
     }
   }
   return { topic, partition: p.partition, records, nextOffset: next, highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset };
