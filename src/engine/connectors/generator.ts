@@ -12,6 +12,7 @@
  * index of the next record it would emit.
  */
 import type { Rec } from '../core/types.js';
+import { fmix32 } from '../core/hash.js';
 import type { Source, SourcePosition, SplitInfo } from './source.js';
 import { listStridedSplits, StridedSplitReader, stridedStart } from './strided-splits.js';
 
@@ -40,15 +41,6 @@ const TWO_POW_32 = 4294967296;
 const INV_TWO_POW_32 = 1 / TWO_POW_32;
 /** Keys up to this many get their strings precomputed once (a few MB at most). */
 const KEY_STRING_TABLE_LIMIT = 1 << 18;
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /**
  * Everything derived once from the options: seed words, the key-string table and, for a

@@ -14,6 +14,7 @@
  * reason: no floating-point function whose last bit could differ between V8 and the JVM.
  */
 import type { Rec } from '../core/types.js';
+import { fmix32 } from '../core/hash.js';
 
 export interface NexmarkModelOptions {
   /** Same seed, same events. A safe integer. */
@@ -67,15 +68,6 @@ const CHANNEL_URLS = CHANNELS.map((_, c) => `https://www.nexmark.com/item.htm?qu
 const POW10 = [1, 10, 100, 1000, 10_000, 100_000];
 
 export type NexmarkEventType = 'person' | 'auction' | 'bid';
-
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 const TWO_POW_32 = 4294967296;
 const INV_TWO_POW_32 = 1 / TWO_POW_32;
