@@ -20,7 +20,12 @@ describe.skipIf(!shared.available)('Kafka drill', () => {
     expect(report.records.expected).toBeGreaterThan(1000);
     const restart = report.faults.find((f) => f.type === 'broker-restart')!;
     expect(restart.skipped, explain(report, log)).toBeNull();
-    expect(restart.failures.length, explain(report, log)).toBeGreaterThan(0);
+    // The broker really went down and came back. Whether the job failed over (a fetch or a
+    // commit met the dead broker) or rode the 2 s outage out on the client's retries depends
+    // on timing; both are correct, and the verdict above is what must hold either way.
+    const brokerMarks = report.timeline.markers.filter((m) => m.kind === 'fault' && /broker (stopped|started)/.test(m.label));
+    expect(brokerMarks.map((m) => m.label.replace(/^\d+: /, '')), explain(report, log)).toEqual(['broker stopped', 'broker started']);
+    expect(brokerMarks[1]!.t - brokerMarks[0]!.t).toBeGreaterThanOrEqual(2000);
     expect(report.faults.filter((f) => f.type === 'kill-worker' && f.skipped === null)).toHaveLength(2);
   }, 400_000);
 });
