@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { KafkaClient } from '../../src/engine/connectors/kafka/client.js';
+import { KafkaSink } from '../../src/engine/connectors/kafka/kafka-sink.js';
+import { TransactionLedger } from '../../src/engine/connectors/kafka/transaction-ledger.js';
 import { JobManager } from '../../src/engine/runtime/job-manager.js';
 import { spec, tempDir } from '../helpers/jobs.js';
 import { createTopic, randomName, requireBroker, testKafka, waitFor } from './broker.js';
@@ -107,4 +109,58 @@ describe.skipIf(!shared.available)('exactly-once through a broker restart', () =
       await client.close();
     }
   }, 420_000);
+  // A worker that fails because the broker is down closes its sink writer, whose fence of
+  // the open transaction then fails too. That transaction must stay on the ledger as open
+  // for recovery to fence: marked aborted, it stayed open on the broker and held back the
+  // last stable offset of its partitions, so read_committed readers saw nothing behind it.
+  it('a writer closed while the broker is down leaves its open transaction for recovery to fence', async () => {
+    const topic = randomName('restart-close');
+    await createTopic(admin, topic, 2);
+    const ledgerFile = path.join(dir, 'close', 'kafka-transactions.db');
+    fs.mkdirSync(path.dirname(ledgerFile), { recursive: true });
+    const idPrefix = randomName('sluice-close');
+    const sink = new KafkaSink({ brokers: broker.brokers, topic, ssl: false, sasl: null, keyField: 'key', guarantee: 'exactly-once', transactions: { ledgerFile, idPrefix, timeoutMs: 600_000 } });
+    const writer = await sink.openWriter(0);
+    // More than one send batch, so records go out in the open transaction before any barrier.
+    const n = 1500;
+    await writer.write({ records: Array.from({ length: n }, (_, i) => ({ key: `k${i % 13}`, n: i })), timestamps: Array.from({ length: n }, (_, i) => 1_000 + i) });
+    const states = () => {
+      const ledger = TransactionLedger.open(ledgerFile);
+      try {
+        return ledger.all(`${idPrefix}|${topic}`).map((t) => t.state);
+      } finally {
+        ledger.close();
+      }
+    };
+    expect(states()).toEqual(['open']);
+
+    await broker.stop();
+    try {
+      await writer.close();
+      expect(states()).toEqual(['open']);
+    } finally {
+      await broker.start();
+    }
+
+    const committer = await sink.openCommitter();
+    try {
+      await committer.recover(null);
+    } finally {
+      await committer.close();
+    }
+    expect(states()).toEqual(['aborted']);
+    // Nothing open holds the partitions back: the last stable offset reached the high watermark.
+    const client = new KafkaClient({ brokers: broker.brokers });
+    try {
+      for (const partition of [0, 1]) {
+        const stable = await waitFor(async () => {
+          const [f] = await client.fetch([{ topic, partition, offset: 0 }], { isolation: 'read_committed', maxWaitMs: 50 });
+          return f !== undefined && f.lastStableOffset === f.highWatermark ? f : null;
+        }, { message: `partition ${partition} settled`, timeoutMs: 30_000 });
+        expect(stable.records).toEqual([]);
+      }
+    } finally {
+      await client.close();
+    }
+  }, 240_000);
 });

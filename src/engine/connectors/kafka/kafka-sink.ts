@@ -248,13 +248,25 @@ class TransactionalKafkaWriter extends BufferedKafkaWriter {
 
   async close(): Promise<void> {
     // A transaction still open here belongs to no checkpoint: abort it now rather than
-    // leave read_committed consumers stalled behind it until its timeout.
+    // leave read_committed consumers stalled behind it until its timeout. The ledger says
+    // `aborted` only once the broker has fenced it. When the fence fails (a worker that
+    // fails because the broker is down closes here), the row stays `open`, so the host's
+    // recovery fences it before the job runs again; marking it aborted anyway left the
+    // transaction open on the broker, holding back the last stable offset of its
+    // partitions for transaction.timeout.ms, and every result behind it unreadable.
     const open = this.current;
     this.current = null;
     try {
       if (open !== null) {
-        await fenceTransactionalId(this.cluster, open.tx.transactionalId, this.txOpts.timeoutMs).catch(() => undefined);
-        this.ledger.aborted(open.seq);
+        const id = open.tx.transactionalId;
+        const fenced = await fenceTransactionalId(this.cluster, id, this.txOpts.timeoutMs).then(
+          () => true,
+          (e: unknown) => {
+            process.stderr.write(`kafka sink: could not abort open transaction ${id} on close (${e instanceof Error ? e.message : String(e)}); it stays open until recovery fences it or transaction.timeout.ms passes\n`);
+            return false;
+          },
+        );
+        if (fenced) this.ledger.aborted(open.seq);
       }
     } finally {
       this.ledger.close();
