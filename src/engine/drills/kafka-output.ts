@@ -9,11 +9,22 @@ import type { Rec } from '../core/types.js';
 /** How long to wait for open transactions (a final commit) to end before reading. */
 const SETTLE_MS = 30_000;
 
-export async function readKafkaOutput(brokers: readonly string[], topic: string): Promise<Rec[]> {
+/**
+ * A partition whose last stable offset stayed below its high watermark for SETTLE_MS: a
+ * transaction is still open there, and nothing from `lastStableOffset` on could be read.
+ */
+export interface UnreadableOutput {
+  partition: number;
+  lastStableOffset: number;
+  highWatermark: number;
+}
+
+export async function readKafkaOutput(brokers: readonly string[], topic: string): Promise<{ records: Rec[]; unreadable: UnreadableOutput[] }> {
   const client = new KafkaClient({ brokers: [...brokers], clientId: 'sluice-drill-verifier' });
   try {
     const partitions = (await client.topicOffsets(topic)).map((p) => p.partition);
     const out: Rec[] = [];
+    const unreadable: UnreadableOutput[] = [];
     for (const partition of partitions) {
       // A transaction still open holds the last stable offset back: wait for it to end.
       const deadline = Date.now() + SETTLE_MS;
@@ -35,12 +46,16 @@ export async function readKafkaOutput(brokers: readonly string[], topic: string)
           offset = f.nextOffset;
           continue;
         }
-        if (settled || Date.now() > deadline) break;
+        if (settled) break;
+        if (Date.now() > deadline) {
+          unreadable.push({ partition, lastStableOffset: f.lastStableOffset, highWatermark: f.highWatermark });
+          break;
+        }
         offset = Math.max(offset, f.nextOffset);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    return out;
+    return { records: out, unreadable };
   } finally {
     await client.close();
   }

@@ -467,6 +467,7 @@ export class DrillRun {
     }
     const g = guaranteeHolds(this.job.spec.guarantee, v.records);
     verdictReasons.push(...g.reasons);
+    verdictReasons.push(...v.unreadableOutput);
     const verdict = verdictReasons.length === 0 ? 'PASS' : 'FAIL';
     if (verdict === 'PASS' && v.records.duplicated > 0) verdictReasons.push(`${v.records.duplicated} duplicated result(s), allowed under at-least-once`);
     const finishedAt = new Date();

@@ -42,6 +42,8 @@ export interface Verification {
   inputRecords: number;
   records: RecordCounts;
   examples: { lost: ResultExample[]; duplicated: ResultExample[]; mismatched: ResultExample[] };
+  /** Output that exists but could not be read (a Kafka transaction left open); each makes the verdict FAIL. */
+  unreadableOutput: string[];
   durationMs: number;
 }
 
@@ -67,8 +69,21 @@ export async function expectedResults(spec: JobSpec, source: GeneratorSourceSpec
   return { input: n, results: await computeBatchResult({ ...spec, mode: 'batch' }, records, timestamps) };
 }
 
-export async function readSinkOutput(out: DrillOutput): Promise<Rec[]> {
-  if (out.kind === 'kafka') return readKafkaOutput(out.brokers, out.topic);
+export async function readSinkOutput(out: DrillOutput): Promise<{ records: Rec[]; unreadable: string[] }> {
+  if (out.kind === 'kafka') {
+    const { records, unreadable } = await readKafkaOutput(out.brokers, out.topic);
+    return {
+      records,
+      unreadable: unreadable.map(
+        (u) =>
+          `output ${out.topic}/${u.partition}: a transaction still open at offset ${u.lastStableOffset} holds back the last stable offset; the ${u.highWatermark - u.lastStableOffset} record(s) up to the high watermark ${u.highWatermark} could not be read, so results counted lost may be behind it`,
+      ),
+    };
+  }
+  return { records: readFileOutput(out), unreadable: [] };
+}
+
+function readFileOutput(out: Exclude<DrillOutput, { kind: 'kafka' }>): Rec[] {
   if (out.kind === 'jsonl') {
     if (!fs.existsSync(out.file)) return [];
     return fs
@@ -134,7 +149,7 @@ function group(records: readonly Rec[]): Map<string, string[]> {
 const show = (values: readonly string[]): unknown[] => values.map((v) => (v === '' ? '(record)' : (JSON.parse(v) as unknown)));
 
 /** Compares expected with produced results (see the file comment for the rules). */
-export function compareResults(expected: readonly Rec[], produced: readonly Rec[]): Omit<Verification, 'inputRecords' | 'durationMs'> {
+export function compareResults(expected: readonly Rec[], produced: readonly Rec[]): Omit<Verification, 'inputRecords' | 'durationMs' | 'unreadableOutput'> {
   const exp = group(expected);
   const got = group(produced);
   const records: RecordCounts = { expected: expected.length, produced: produced.length, lost: 0, duplicated: 0, mismatched: 0 };
@@ -167,8 +182,9 @@ export function compareResults(expected: readonly Rec[], produced: readonly Rec[
 export async function verifyRun(spec: JobSpec, source: GeneratorSourceSpec, output: DrillOutput): Promise<Verification> {
   const t0 = Date.now();
   const { input, results } = await expectedResults(spec, source);
-  const cmp = compareResults(results, await readSinkOutput(output));
-  return { inputRecords: input, ...cmp, durationMs: Date.now() - t0 };
+  const { records, unreadable } = await readSinkOutput(output);
+  const cmp = compareResults(results, records);
+  return { inputRecords: input, ...cmp, unreadableOutput: unreadable, durationMs: Date.now() - t0 };
 }
 
 export type Guarantee = JobSpec['guarantee'];
