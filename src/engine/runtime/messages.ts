@@ -75,3 +75,8 @@ export type WorkerToHost =
   | { readonly type: 'metrics'; readonly metrics: WorkerMetrics }
   | { readonly type: 'key-state'; readonly requestId: number; readonly state: Record<string, unknown> }
   | { readonly type: 'failed'; readonly error: string };
+
+/** How a worker talks to its host (process.send under child_process, parentPort in the app). */
+export interface HostPort {
+  send(msg: WorkerToHost): void;
+}

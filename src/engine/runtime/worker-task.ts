@@ -9,38 +9,38 @@
  * stage records its split positions, snapshots its operators and sends barrier n down
  * every channel. A later stage blocks each channel on which barrier n arrived until it
  * arrived on all of them, then snapshots and forwards it; the last stage pre-commits
- * the sink. The worker then writes its part of checkpoint n (one SQLite transaction)
- * and acknowledges it to the host. Snapshots copy state values (JSON) at the barrier,
- * so later updates cannot leak into the checkpoint.
+ * the sink. The worker then writes its part of checkpoint n and acknowledges it to the
+ * host (worker-checkpoints.ts).
  */
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { keyGroupRangeForWorker, type KeyGroupRange } from '../core/keygroups.js';
 import { MAX_WATERMARK, MIN_WATERMARK, NO_TIMESTAMP, type Rec } from '../core/types.js';
-import type { StateEntry } from '../checkpoint/types.js';
-import { writePart, readRestore } from '../checkpoint/store.js';
+import { readRestore } from '../checkpoint/store.js';
 import type { Sink, SinkWriter } from '../connectors/sink.js';
-import type { Source, SplitReader, SourcePosition } from '../connectors/source.js';
+import type { Source, SourcePosition } from '../connectors/source.js';
 import { createSink, createSource, deadLetterSinkSpec } from '../connectors/factory.js';
 import { createTestOnlySink } from '../connectors/test-sinks.js';
 import { compileFieldPath } from '../expr/index.js';
-import type { Operator, OperatorCounters } from '../operators/operator.js';
-import type { KeyByOperator } from '../operators/stateless.js';
-import { MemoryStateBackend } from '../state/memory-backend.js';
+import type { OperatorCounters } from '../operators/operator.js';
+import { MemoryStateBackend, mergeStateStats } from '../state/memory-backend.js';
 import { SqliteStateBackend } from '../state/sqlite-backend.js';
 import type { StateBackend } from '../state/keyed-state.js';
 import { combinedWatermark, inputWatermarkOf, SplitWatermark } from '../time/watermarks.js';
-import type { SubtaskMetrics, WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { wallClockMs } from '../metrics/latency-histogram.js';
 import { OperatorChain } from './chain.js';
 import { InputGate, LoopbackLink, SocketLink, type ChannelFrame, type OutboundLink } from './channels.js';
-import type { CheckpointAck, CheckpointWritePoint, HostToWorker, WorkerConfig, WorkerToHost } from './messages.js';
+import type { HostPort, HostToWorker, WorkerConfig } from './messages.js';
 import { LoadShedder } from './load-shedder.js';
 import { MicroBatchCollector } from './micro-batch.js';
 import { ExchangeOutput, SideOutputs, SinkOutput, type StageOutput } from './outputs.js';
 import { planJob } from './plan.js';
+import { ProcessProbe } from './process-probe.js';
+import { Throttle } from './throttle.js';
+import { loadRestoredState, WorkerCheckpoints } from './worker-checkpoints.js';
+import { splitsBacklog, subtaskMetrics, type SplitState, type Stage } from './worker-stage.js';
 import { encodeU32, FrameDecoder, FrameKind } from './wire.js';
 
 const POLL_RECORDS = 1024;
@@ -50,51 +50,6 @@ const PROCESSING_TIME_TICK_MS = 20;
 /** A source subtask sends a latency marker at most this often (Flink: metrics.latency.interval). */
 const LATENCY_MARKER_INTERVAL_MS = 10;
 
-export interface HostPort {
-  send(msg: WorkerToHost): void;
-}
-
-interface Stage {
-  readonly index: number;
-  readonly chain: OperatorChain;
-  readonly operators: Operator[];
-  readonly operatorNames: readonly string[];
-  readonly backend: StateBackend;
-  readonly counters: OperatorCounters;
-  readonly sides: SideOutputs;
-  output: StageOutput;
-  gate: InputGate | null;
-  /** The keyBy of the exchange feeding this stage: recomputes keys of frames from other workers. */
-  inboundKeyBy: KeyByOperator | null;
-  channelWatermarks: number[];
-  channelEnded: boolean[];
-  inputWatermark: number;
-  ended: boolean;
-  /** Barrier alignment in progress. */
-  aligning: { checkpoint: number; arrived: boolean[]; count: number; startedAt: number } | null;
-  m: { recordsIn: number; bytesIn: number; busyMs: number; idleMs: number; backPressuredMs: number; blockedSince: number | null; idleSince: number | null };
-}
-
-interface SplitState {
-  readonly id: string;
-  readonly reader: SplitReader;
-  readonly watermark: SplitWatermark;
-  ended: boolean;
-  /** Records of this split waiting in the shed queue: its end counts for the watermark once they left. */
-  queued: number;
-}
-
-interface PendingCheckpoint {
-  readonly checkpoint: number;
-  readonly full: boolean;
-  readonly triggeredAt: number;
-  entries: StateEntry[];
-  operatorState: Record<string, unknown>;
-  positions: Record<string, SourcePosition>;
-  syncMs: number;
-  alignmentMs: number;
-  stagesDone: number;
-}
 
 const now = (): number => performance.now();
 
@@ -103,7 +58,7 @@ export class WorkerTask {
   private readonly index: number;
   private readonly parallelism: number;
   private readonly keyGroups: KeyGroupRange;
-  private stages: Stage[] = [];
+  private readonly stages: Stage[] = [];
   private splits: SplitState[] = [];
   private source!: Source;
   private sinks: Sink[] = [];
@@ -117,14 +72,12 @@ export class WorkerTask {
   private wakeTimer: NodeJS.Timeout | null = null;
   private nextSplit = 0;
   private pendingTrigger: { checkpoint: number; full: boolean } | null = null;
-  private pending = new Map<number, PendingCheckpoint>();
+  private readonly checkpoints: WorkerCheckpoints;
   private finishedReported = false;
   private readonly timestampOf: ((r: Rec) => unknown) | null;
   private lastProcessingTick = 0;
   private metricsTimer: NodeJS.Timeout | null = null;
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  private gcMs = 0;
-  private gcObserver: PerformanceObserver | null = null;
+  private readonly probe = new ProcessProbe();
   private lastStateStats: WorkerMetrics['state'] = null;
   private sourceMaxTs = MIN_WATERMARK;
   private loopDone: Promise<void> | null = null;
@@ -143,6 +96,7 @@ export class WorkerTask {
     this.index = config.workerIndex;
     this.parallelism = config.parallelism;
     this.keyGroups = keyGroupRangeForWorker(config.spec.maxParallelism, config.parallelism, config.workerIndex);
+    this.checkpoints = new WorkerCheckpoints({ cfg: config, keyGroups: this.keyGroups, stages: this.stages, host, measureState: () => this.measureState() });
     const tf = config.spec.source.timestampField;
     this.timestampOf = tf === null ? null : compileFieldPath(tf);
     const rate = config.spec.source.maxRecordsPerSecond;
@@ -224,19 +178,7 @@ export class WorkerTask {
     let restoreBytes = 0;
     if (this.cfg.restore !== null) {
       const data = readRestore(this.cfg.restoreDir ?? this.cfg.checkpointDir, this.cfg.restore, this.keyGroups);
-      const byStage = new Map<string, StateBackend>();
-      for (const st of this.stages) for (const op of st.operators) byStage.set(op.id, st.backend);
-      const routed = new Map<StateBackend, StateEntry[]>();
-      for (const e of data.entries) {
-        const opId = e.operator.slice(0, e.operator.indexOf('/'));
-        const backend = byStage.get(opId);
-        if (backend === undefined) continue; // state of an operator this spec no longer has
-        let list = routed.get(backend);
-        if (list === undefined) routed.set(backend, (list = []));
-        list.push(e);
-        restoreBytes += e.key.length + (typeof e.value === 'string' ? e.value.length : 0);
-      }
-      for (const [backend, list] of routed) restoredKeys += backend.load(list);
+      ({ restoredKeys, restoreBytes } = loadRestoredState(data.entries, this.stages));
       for (const st of this.stages) for (const op of st.operators) op.afterRestore?.();
     }
 
@@ -361,11 +303,7 @@ export class WorkerTask {
       (st as { chain: OperatorChain }).chain = new OperatorChain(st.operators, plan.createKeyBy(), st.output);
     }
 
-    this.loopDelay.enable();
-    this.gcObserver = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) this.gcMs += e.duration;
-    });
-    this.gcObserver.observe({ entryTypes: ['gc'] });
+    this.probe.start();
     this.metricsTimer = setInterval(() => this.reportMetrics(), METRICS_INTERVAL_MS);
     this.metricsTimer.unref();
 
@@ -381,20 +319,19 @@ export class WorkerTask {
         break;
       case 'checkpoint-complete': {
         // Hook for sources that report completed positions outside (Kafka: group offsets for lag monitoring).
-        const done = this.pending.get(msg.checkpoint);
+        const positions = this.checkpoints.completed(msg.checkpoint);
         const listener = this.source as Source & { notifyCheckpointComplete?: (id: number, positions: Record<string, SourcePosition>) => Promise<void> };
-        if (done !== undefined && listener?.notifyCheckpointComplete !== undefined) {
-          const positions: Record<string, SourcePosition> = {};
-          for (const [id, pos] of Object.entries(done.positions)) positions[id] = stripWatermark(pos);
-          void listener.notifyCheckpointComplete(msg.checkpoint, positions).catch((e: unknown) => {
+        if (positions !== undefined && listener?.notifyCheckpointComplete !== undefined) {
+          const published: Record<string, SourcePosition> = {};
+          for (const [id, pos] of Object.entries(positions)) published[id] = stripWatermark(pos);
+          void listener.notifyCheckpointComplete(msg.checkpoint, published).catch((e: unknown) => {
             process.stderr.write(`checkpoint ${msg.checkpoint}: source could not publish its positions: ${e instanceof Error ? e.message : String(e)}\n`);
           });
         }
-        this.pending.delete(msg.checkpoint);
         break;
       }
       case 'checkpoint-aborted':
-        this.pending.delete(msg.checkpoint);
+        this.checkpoints.aborted(msg.checkpoint);
         break;
       case 'final-commit':
         void this.finalCommit(msg.checkpoint).catch((e: unknown) => this.fail(e));
@@ -561,78 +498,12 @@ export class WorkerTask {
     st.aligning = null;
     gate.unblockAll();
     const alignmentMs = now() - a.startedAt;
-    await this.snapshotStage(st, checkpoint, alignmentMs);
-  }
-
-  /** Snapshot of one stage at its barrier; the last stage completes the worker's part. */
-  private async snapshotStage(st: Stage, checkpoint: number, alignmentMs: number): Promise<void> {
-    const p = this.pending.get(checkpoint);
-    if (p === undefined) {
-      // Aborted meanwhile: still forward the barrier, or downstream alignment would wait for it.
-      await st.output.barrier(checkpoint);
-      return;
-    }
-    const t0 = now();
-    const snap = st.backend.snapshot(p.full);
-    for (const e of snap.entries) {
-      // Copy the value now: operators keep mutating their state after the barrier.
-      p.entries.push({ operator: e.operator, keyGroup: e.keyGroup, key: e.key, value: e.value === undefined ? undefined : JSON.stringify(e.value) });
-    }
-    p.syncMs += now() - t0;
-    p.alignmentMs = Math.max(p.alignmentMs, alignmentMs);
-    await st.output.barrier(checkpoint);
-    p.stagesDone++;
-    if (p.stagesDone === this.stages.length) await this.writeCheckpointPart(p);
-  }
-
-  /** Test and drill fault injection: die by SIGKILL at a point of the checkpoint write path. */
-  private crashIf(checkpoint: number, point: CheckpointWritePoint): void {
-    const c = this.cfg.crashPoint;
-    if (c !== undefined && c.checkpoint === checkpoint && c.point === point) process.kill(process.pid, 'SIGKILL');
-  }
-
-  private async writeCheckpointPart(p: PendingCheckpoint): Promise<void> {
-    this.crashIf(p.checkpoint, 'before-part-write');
-    const t0 = now();
-    const numKeys = this.stages.reduce((n, s) => n + s.backend.numKeys, 0);
-    const part = writePart(this.cfg.checkpointDir, {
-      checkpoint: p.checkpoint as never,
-      worker: this.index,
-      entries: p.entries,
-      operatorState: p.operatorState,
-      sourcePositions: p.positions,
-      full: p.full,
-      keyGroups: this.keyGroups,
-      valuesAreJson: true,
-    });
-    const asyncMs = now() - t0;
-    // State per key: measured at checkpoint time, when the state is walked anyway.
-    const stats = this.measureState();
-    const ack: CheckpointAck = {
-      checkpoint: p.checkpoint,
-      part,
-      syncMs: p.syncMs,
-      asyncMs,
-      alignmentMs: p.alignmentMs,
-      numKeys,
-      stateBytes: stats?.bytes ?? 0,
-    };
-    this.crashIf(p.checkpoint, 'after-part-write');
-    this.host.send({ type: 'checkpoint-ack', ack });
-    this.crashIf(p.checkpoint, 'after-ack');
+    await this.checkpoints.snapshotStage(st, checkpoint, alignmentMs);
   }
 
   private measureState(): WorkerMetrics['state'] {
     if (this.stages.length === 0) return null;
-    const all = this.stages.map((s) => s.backend.measure());
-    const merged = all.reduce((a, b) => ({
-      numKeys: a.numKeys + b.numKeys,
-      bytes: a.bytes + b.bytes,
-      bytesPerOperator: { ...a.bytesPerOperator, ...b.bytesPerOperator },
-      bytesPerKeyGroup: mergeCounts(a.bytesPerKeyGroup, b.bytesPerKeyGroup),
-      topKeys: [...a.topKeys, ...b.topKeys].sort((x, y) => y.bytes - x.bytes).slice(0, 20),
-      sizeHistogram: mergeCounts(a.sizeHistogram, b.sizeHistogram),
-    }));
+    const merged = mergeStateStats(this.stages.map((s) => s.backend.measure()), 20);
     this.lastStateStats = merged;
     return merged;
   }
@@ -862,18 +733,8 @@ export class WorkerTask {
     for (const s of this.splits) {
       positions[s.id] = { ...s.reader.position(), $maxTs: finiteOrNull(s.watermark.maxTs), $inputWm: finiteOrNull(s.watermark.inputWatermark) };
     }
-    this.pending.set(checkpoint, {
-      checkpoint,
-      full,
-      triggeredAt: now(),
-      entries: [],
-      operatorState: {},
-      positions,
-      syncMs: 0,
-      alignmentMs: 0,
-      stagesDone: 0,
-    });
-    await this.snapshotStage(this.stages[0]!, checkpoint, 0);
+    this.checkpoints.begin(checkpoint, full, positions);
+    await this.checkpoints.snapshotStage(this.stages[0]!, checkpoint, 0);
   }
 
   private checkFinished(): void {
@@ -899,71 +760,19 @@ export class WorkerTask {
       this.lastMeasured = Date.now();
       this.measureState();
     }
-    const mem = process.memoryUsage();
-    const cpu = process.cpuUsage();
-    const subtasks: SubtaskMetrics[] = this.stages.map((st) => {
-      // Close open idle/blocked intervals so the numbers are current.
-      const t = now();
-      if (st.m.idleSince !== null) {
-        st.m.idleMs += t - st.m.idleSince;
-        st.m.idleSince = t;
-      }
-      if (st.m.blockedSince !== null) {
-        st.m.backPressuredMs += t - st.m.blockedSince;
-        st.m.blockedSince = t;
-      }
-      return {
-        stage: st.index,
-        operators: st.operatorNames,
-        numRecordsIn: st.m.recordsIn,
-        numRecordsOut: st.output instanceof ExchangeOutput || st.output instanceof SinkOutput ? st.output.recordsOut : 0,
-        numBytesIn: st.m.bytesIn,
-        busyTimeMs: st.m.busyMs,
-        idleTimeMs: st.m.idleMs,
-        backPressuredTimeMs: st.m.backPressuredMs,
-        inputQueueLength: st.gate?.pending ?? 0,
-        outputQueueLength: st.output.queueLength(),
-        inputBufferBytes: st.gate?.pendingBytes ?? 0,
-        currentInputWatermark: Number.isFinite(st.inputWatermark) ? st.inputWatermark : st.inputWatermark > 0 ? Number.MAX_SAFE_INTEGER : null,
-        numLateRecordsDropped: st.counters.numLateRecordsDropped,
-        numLateRecordsToSideOutput: st.counters.numLateRecordsToSideOutput,
-        numDeadLetters: st.sides.deadLetters,
-      };
-    });
-    let backlog: number | null = null;
-    let done = 0;
-    let total = 0;
-    let hasProgress = false;
-    for (const s of this.splits) {
-      const b = s.reader.backlog?.();
-      if (b !== undefined) backlog = (backlog ?? 0) + b;
-      const pr = (s.reader as { progress?: () => { done: number; total: number } }).progress?.();
-      if (pr !== undefined) {
-        hasProgress = true;
-        done += pr.done;
-        total += pr.total;
-      }
-    }
+    const t = now();
+    const subtasks = this.stages.map((st) => subtaskMetrics(st, t));
     const metrics: WorkerMetrics = {
       worker: this.index,
       pid: process.pid,
       ts: Date.now(),
-      heapUsedBytes: mem.heapUsed,
-      rssBytes: mem.rss,
-      cpuMs: (cpu.user + cpu.system) / 1000,
-      gcTimeMs: this.gcMs,
-      eventLoopDelayMs: {
-        p50: this.loopDelay.percentile(50) / 1e6,
-        p99: this.loopDelay.percentile(99) / 1e6,
-        max: this.loopDelay.max / 1e6,
-      },
+      ...this.probe.sample(),
       keyGroups: this.keyGroups,
       subtasks,
       source: {
         splits: this.splits.length,
-        backlogRecords: backlog,
+        ...splitsBacklog(this.splits),
         eventTimeLagMs: Number.isFinite(this.sourceMaxTs) ? Date.now() - this.sourceMaxTs : null,
-        progress: hasProgress ? { done, total } : null,
         ended: this.stages[0]!.ended,
       },
       state: this.lastStateStats,
@@ -991,8 +800,7 @@ export class WorkerTask {
     this.stopped = true;
     this.wake();
     if (this.metricsTimer !== null) clearInterval(this.metricsTimer);
-    this.loopDelay.disable();
-    this.gcObserver?.disconnect();
+    this.probe.stop();
     for (const l of this.links) l.close();
     for (const s of this.accepted.values()) s.destroy();
     this.server?.close();
@@ -1000,32 +808,6 @@ export class WorkerTask {
     for (const w of this.sinkWriters) await w.close();
     await this.source?.close?.();
     for (const st of this.stages) st.backend.close();
-  }
-}
-
-/** A token bucket for `source.maxRecordsPerSecond` (this worker's share). */
-class Throttle {
-  private tokens: number;
-  private last = performance.now();
-  constructor(
-    private readonly perSecond: number | null,
-    private readonly max: number,
-  ) {
-    this.tokens = perSecond === null ? max : Math.min(max, perSecond / 10);
-  }
-  /** Records that may be read now (0: wait). */
-  allowance(): number {
-    if (this.perSecond === null) return this.max;
-    const t = performance.now();
-    this.tokens = Math.min(Math.max(this.perSecond / 10, 1), this.tokens + ((t - this.last) * this.perSecond) / 1000);
-    this.last = t;
-    return Math.min(this.max, Math.floor(this.tokens));
-  }
-  consume(n: number): void {
-    if (this.perSecond !== null) this.tokens -= n;
-  }
-  waitMs(): number {
-    return this.perSecond === null ? 0 : Math.max(1, Math.ceil(((1 - this.tokens) * 1000) / this.perSecond));
   }
 }
 
@@ -1037,12 +819,6 @@ function finiteOrNull(n: number): number | null {
 function stripWatermark(pos: SourcePosition): SourcePosition {
   const out: Record<string, number | string | null> = {};
   for (const [k, v] of Object.entries(pos)) if (!k.startsWith('$')) out[k] = v;
-  return out;
-}
-
-function mergeCounts<K extends string | number>(a: Record<K, number>, b: Record<K, number>): Record<K, number> {
-  const out = { ...a };
-  for (const [k, v] of Object.entries(b) as [K, number][]) out[k] = (out[k] ?? 0) + v;
   return out;
 }
 

@@ -13,6 +13,7 @@ import type { JobSnapshot, JobState, OperatorMetrics, StateSnapshot, WorkerSnaps
 import { backpressureLevel } from './convert.js';
 import type { JobSpec } from '../job/spec.js';
 import { mergeLatency, mergeOverload } from '../metrics/job-summary.js';
+import { mergeStateStats } from '../state/memory-backend.js';
 
 interface StageRates {
   recordsInPerSec: number;
@@ -208,28 +209,14 @@ export class MetricsAggregator {
   private mergedState(metrics: readonly (WorkerMetrics | null)[]): StateSnapshot | null {
     const parts = metrics.map((m) => m?.state ?? null).filter((s) => s !== null);
     if (parts.length === 0) return null;
-    const perOp = new Map<string, number>();
-    const perKg = new Map<number, number>();
-    const hist = new Map<number, number>();
-    const top: { operator: string; key: string; bytes: number }[] = [];
-    let numKeys = 0;
-    let bytes = 0;
-    for (const p of parts) {
-      numKeys += p.numKeys;
-      bytes += p.bytes;
-      for (const [op, b] of Object.entries(p.bytesPerOperator)) perOp.set(op, (perOp.get(op) ?? 0) + b);
-      for (const [kg, b] of Object.entries(p.bytesPerKeyGroup)) perKg.set(Number(kg), (perKg.get(Number(kg)) ?? 0) + b);
-      for (const [ub, c] of Object.entries(p.sizeHistogram)) hist.set(Number(ub), (hist.get(Number(ub)) ?? 0) + c);
-      for (const k of p.topKeys) top.push({ operator: k.operator, key: String(k.key).slice(0, 1024), bytes: k.bytes });
-    }
-    top.sort((a, b) => b.bytes - a.bytes);
+    const m = mergeStateStats(parts, TOP_KEYS);
     return {
-      numKeys,
-      bytes,
-      bytesPerOperator: [...perOp].map(([operator, b]) => ({ operator, bytes: b })).sort((a, b) => b.bytes - a.bytes),
-      bytesPerKeyGroup: [...perKg].map(([keyGroup, b]) => ({ keyGroup, bytes: b })).sort((a, b) => a.keyGroup - b.keyGroup),
-      topKeys: top.slice(0, TOP_KEYS),
-      sizeHistogram: [...hist].map(([upToBytes, c]) => ({ upToBytes, count: c })).sort((a, b) => a.upToBytes - b.upToBytes),
+      numKeys: m.numKeys,
+      bytes: m.bytes,
+      bytesPerOperator: Object.entries(m.bytesPerOperator).map(([operator, b]) => ({ operator, bytes: b })).sort((a, b) => b.bytes - a.bytes),
+      bytesPerKeyGroup: Object.entries(m.bytesPerKeyGroup).map(([kg, b]) => ({ keyGroup: Number(kg), bytes: b })).sort((a, b) => a.keyGroup - b.keyGroup),
+      topKeys: m.topKeys.map((k) => ({ operator: k.operator, key: String(k.key).slice(0, 1024), bytes: k.bytes })),
+      sizeHistogram: Object.entries(m.sizeHistogram).map(([ub, c]) => ({ upToBytes: Number(ub), count: c })).sort((a, b) => a.upToBytes - b.upToBytes),
     };
   }
 }

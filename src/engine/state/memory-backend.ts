@@ -133,6 +133,29 @@ export class StateMeasurer {
   }
 }
 
+/** Several measurements as one (the stages of a worker, the workers of a job): sums, and the largest `topN` of their top keys. */
+export function mergeStateStats(parts: readonly StateStats[], topN: number): StateStats {
+  const bytesPerOperator: Record<string, number> = {};
+  const bytesPerKeyGroup: Record<number, number> = {};
+  const sizeHistogram: Record<number, number> = {};
+  const add = (into: Record<string | number, number>, from: Record<string | number, number>): void => {
+    for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  };
+  const top: KeyStat[] = [];
+  let numKeys = 0;
+  let bytes = 0;
+  for (const p of parts) {
+    numKeys += p.numKeys;
+    bytes += p.bytes;
+    add(bytesPerOperator, p.bytesPerOperator);
+    add(bytesPerKeyGroup, p.bytesPerKeyGroup);
+    add(sizeHistogram, p.sizeHistogram);
+    for (const k of p.topKeys) top.push(k);
+  }
+  top.sort((a, b) => b.bytes - a.bytes);
+  return { numKeys, bytes, bytesPerOperator, bytesPerKeyGroup, topKeys: top.slice(0, topN), sizeHistogram };
+}
+
 export interface Snapshot {
   readonly entries: StateEntry[];
   readonly full: boolean;
