@@ -19,7 +19,7 @@ export interface UnreadableOutput {
   highWatermark: number;
 }
 
-export async function readKafkaOutput(brokers: readonly string[], topic: string): Promise<{ records: Rec[]; unreadable: UnreadableOutput[] }> {
+export async function readKafkaOutput(brokers: readonly string[], topic: string, settleMs = SETTLE_MS): Promise<{ records: Rec[]; unreadable: UnreadableOutput[] }> {
   const client = new KafkaClient({ brokers: [...brokers], clientId: 'sluice-drill-verifier' });
   try {
     const partitions = (await client.topicOffsets(topic)).map((p) => p.partition);
@@ -27,7 +27,7 @@ export async function readKafkaOutput(brokers: readonly string[], topic: string)
     const unreadable: UnreadableOutput[] = [];
     for (const partition of partitions) {
       // A transaction still open holds the last stable offset back: wait for it to end.
-      const deadline = Date.now() + SETTLE_MS;
+      const deadline = Date.now() + settleMs;
       let offset = 0;
       for (;;) {
         const [f] = await client.fetch([{ topic, partition, offset }], { isolation: 'read_committed', maxWaitMs: 50 });
