@@ -14,6 +14,8 @@ describe('example drills: kills', () => {
     for (const k of kills) {
       expect(k.detectMs).not.toBeNull();
       expect(k.restartMs).toBeGreaterThan(0);
+      // Restore bytes are the stored state read (keys and window contents), not just the keys.
+      if (k.restoredKeys !== null && k.restoredKeys > 0) expect(k.restoreBytes!).toBeGreaterThan(20 * k.restoredKeys);
     }
     expect(report.checkpoints.completed).toBeGreaterThan(0);
     // The advisor uses the drill's kills as the failure history: restore and replay measured.

@@ -321,6 +321,8 @@ export interface StateChunk {
   readonly vals: readonly unknown[];
   /** Ascending indexes of tombstones; empty when none. */
   readonly deleted: readonly number[];
+  /** Length of the chunk's stored text (keys, values, tombstones): what reading it cost. */
+  readonly bytes: number;
 }
 
 const NO_DELETES: readonly number[] = Object.freeze([]);
@@ -382,7 +384,7 @@ export class PartReader {
       const vals = JSON.parse(valsJson) as unknown[];
       if (keys.length !== vals.length) throw new Error(`part file ${this.file}: chunk of key group ${keyGroup} is malformed`);
       const deleted = deletedJson === null ? NO_DELETES : (JSON.parse(deletedJson) as number[]);
-      yield { operator, keyGroup, keys, vals, deleted };
+      yield { operator, keyGroup, keys, vals, deleted, bytes: keysJson.length + valsJson.length + (deletedJson?.length ?? 0) };
     }
   }
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keyGroupRangeForWorker } from '../core/keygroups.js';
+import { keyGroupForKey, keyGroupRangeForWorker } from '../core/keygroups.js';
 import { checkpointId, type CheckpointId } from '../core/types.js';
 import { readRestore } from './restore.js';
-import { CheckpointStore } from './store.js';
+import { CheckpointStore, writePart } from './store.js';
 import { ModelJob, listPartFiles, makeTempDir, readRestoreMap, sortedState, workerRanges } from './test-model.js';
 
 const dirs: string[] = [];
@@ -202,5 +202,35 @@ describe('rescale', () => {
     store.retain(1);
     expect(listPartFiles(dir)).toEqual(['parts/ckpt-000003-w0.db']);
     store.close();
+  });
+});
+
+describe('bytes read by a restore', () => {
+  it('counts the stored state text each worker reads; the workers of a rescale add up to a whole restore', () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const store = CheckpointStore.open(dir);
+    try {
+      const values = Array.from({ length: 200 }, (_, i) => ({ key: `key-${i}`, value: { count: i, window: [1_000, 2_000] } }));
+      const entries = values.map((v) => ({ operator: 'op1/windows', keyGroup: keyGroupForKey(v.key, MAXP), key: v.key, value: JSON.stringify(v.value) }));
+      store.begin(checkpointId(1), 'checkpoint', Date.now(), 1, MAXP);
+      const ref = writePart(dir, { checkpoint: checkpointId(1), worker: 0, entries, operatorState: {}, sourcePositions: {}, full: true, keyGroups: { start: 0, end: MAXP - 1 }, valuesAreJson: true });
+      store.complete(checkpointId(1), { triggerTs: 0, durationMs: 1, syncMs: 0, asyncMs: 0, alignmentMs: 0, fullSizeBytes: ref.bytes, checkpointedSizeBytes: ref.bytes, numKeys: values.length }, [ref]);
+      const plan = store.restorePlan()!;
+
+      const whole = readRestore(dir, plan, { start: 0, end: MAXP - 1 });
+      expect(whole.bytesRead()).toBe(0); // nothing is read before the entries are iterated
+      expect([...whole.entries]).toHaveLength(values.length);
+      const stored = entries.reduce((n, e) => n + JSON.stringify(e.key).length + e.value.length, 0);
+      // The stored text is the keys and values as JSON arrays: their texts plus separators.
+      expect(whole.bytesRead()).toBeGreaterThanOrEqual(stored);
+      expect(whole.bytesRead()).toBeLessThan(stored + 4 * values.length);
+
+      const parts = workerRanges(MAXP, 3).map((r) => readRestore(dir, plan, r));
+      for (const p of parts) expect([...p.entries].length).toBeGreaterThan(0);
+      expect(parts.reduce((n, p) => n + p.bytesRead(), 0)).toBe(whole.bytesRead());
+    } finally {
+      store.close();
+    }
   });
 });

@@ -60,9 +60,11 @@ export function readRestore(
   }
   for (let w = 0; w < operatorState.length; w++) operatorState[w] ??= {};
 
+  const read = { bytes: 0 };
   return {
     checkpoint: plan.checkpoint,
-    entries: { [Symbol.iterator]: () => restoreEntries(dir, walks, ops) },
+    entries: { [Symbol.iterator]: () => restoreEntries(dir, walks, ops, read) },
+    bytesRead: () => read.bytes,
     operatorState,
     sourcePositions,
   };
@@ -72,6 +74,7 @@ function* restoreEntries(
   dir: string,
   walks: ReadonlyArray<{ keyGroup: number; steps: ChainStep[] }>,
   ops: ReadonlySet<string> | undefined,
+  read: { bytes: number },
 ): Generator<StateEntry, void, undefined> {
   const readers = new Map<string, PartReader>();
   const reader = (file: string): PartReader => {
@@ -86,6 +89,7 @@ function* restoreEntries(
       const newer = new Map<string, Map<string, unknown>>();
       for (let i = 0; i < steps.length - 1; i++) {
         for (const chunk of reader(steps[i]!.part.file).chunks(keyGroup, ops)) {
+          read.bytes += chunk.bytes;
           let m = newer.get(chunk.operator);
           if (m === undefined) newer.set(chunk.operator, (m = new Map()));
           const { keys, vals, deleted } = chunk;
@@ -97,7 +101,10 @@ function* restoreEntries(
           }
         }
       }
-      for (const chunk of reader(oldest.part.file).chunks(keyGroup, ops)) yield* liveEntries(chunk, newer.get(chunk.operator));
+      for (const chunk of reader(oldest.part.file).chunks(keyGroup, ops)) {
+        read.bytes += chunk.bytes;
+        yield* liveEntries(chunk, newer.get(chunk.operator));
+      }
       for (const [operator, m] of newer) {
         for (const [key, value] of m) if (value !== TOMBSTONE) yield { operator, keyGroup, key, value };
       }

@@ -83,6 +83,8 @@ export interface RestoreData {
   readonly checkpoint: CheckpointId;
   /** Latest value per (operator, key) for keys in the requested key groups. */
   readonly entries: Iterable<StateEntry>;
+  /** Stored state text (keys and values) the iterations of `entries` have read so far, in bytes: the size of what a restore read, for recovery reports and the checkpoint advisor. */
+  readonly bytesRead: () => number;
   /** Operator state of every worker's part, by worker index then operator id. */
   readonly operatorState: ReadonlyArray<Readonly<Record<string, unknown>>>;
   /** Positions of every split that any worker recorded. */

@@ -8,7 +8,7 @@
  * Snapshots copy state values (as JSON) at the barrier, so updates after the barrier
  * cannot leak into the checkpoint.
  */
-import type { StateEntry } from '../checkpoint/types.js';
+import type { RestoreData, StateEntry } from '../checkpoint/types.js';
 import { writePart } from '../checkpoint/store.js';
 import type { SourcePosition } from '../connectors/source.js';
 import type { KeyGroupRange } from '../core/keygroups.js';
@@ -119,23 +119,21 @@ export class WorkerCheckpoints {
 /**
  * Loads restored keyed state into the stages' backends, each entry to the stage whose
  * operator wrote it; state of an operator the spec no longer has is skipped. Returns the
- * keys loaded and their bytes (key plus JSON value).
+ * keys loaded and the bytes of stored state read for them.
  */
-export function loadRestoredState(entries: Iterable<StateEntry>, stages: readonly Stage[]): { restoredKeys: number; restoreBytes: number } {
+export function loadRestoredState(data: RestoreData, stages: readonly Stage[]): { restoredKeys: number; restoreBytes: number } {
   const byOperator = new Map<string, StateBackend>();
   for (const st of stages) for (const op of st.operators) byOperator.set(op.id, st.backend);
   const routed = new Map<StateBackend, StateEntry[]>();
-  let restoreBytes = 0;
-  for (const e of entries) {
+  for (const e of data.entries) {
     // Entries are named `<operator id>/<table>`.
     const backend = byOperator.get(e.operator.slice(0, e.operator.indexOf('/')));
     if (backend === undefined) continue;
     let list = routed.get(backend);
     if (list === undefined) routed.set(backend, (list = []));
     list.push(e);
-    restoreBytes += e.key.length + (typeof e.value === 'string' ? e.value.length : 0);
   }
   let restoredKeys = 0;
   for (const [backend, list] of routed) restoredKeys += backend.load(list);
-  return { restoredKeys, restoreBytes };
+  return { restoredKeys, restoreBytes: data.bytesRead() };
 }

@@ -178,7 +178,7 @@ export class WorkerTask {
     let restoreBytes = 0;
     if (this.cfg.restore !== null) {
       const data = readRestore(this.cfg.restoreDir ?? this.cfg.checkpointDir, this.cfg.restore, this.keyGroups);
-      ({ restoredKeys, restoreBytes } = loadRestoredState(data.entries, this.stages));
+      ({ restoredKeys, restoreBytes } = loadRestoredState(data, this.stages));
       for (const st of this.stages) for (const op of st.operators) op.afterRestore?.();
     }
 
