@@ -4,12 +4,13 @@
  *
  * Offsets are plain numbers (int64 offsets of a local cluster stay far below 2^53).
  */
-import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel, Partitioners, type Admin, type ICustomPartitioner, type KafkaConfig, type Message, type PartitionMetadata, type Producer, type SASLOptions } from 'kafkajs';
 import { AbortedTransactionFilter } from './aborted-transactions.js';
 import { DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, parseBrokers, type KafkaConnectionConfig } from './config.js';
 import { describeKafkaError, isRetriableFetchError, KafkaError, rootCause, withDeadline } from './errors.js';
-import { createRawCluster, READ_COMMITTED, READ_UNCOMMITTED, type RawBroker, type RawCluster, type RawMessage } from './kafkajs-internals.js';
+import { createRawCluster, READ_COMMITTED, READ_UNCOMMITTED, type RawBroker, type RawCluster, type RawMessage, type RawPartitionMetadata } from './kafkajs-internals.js';
 import { fetchDecoded, type RawFetchRequest } from './raw-fetch.js';
+import { rawProduceVersion, sendRawProduce, type ProducedPartition } from './raw-produce.js';
 
 // kafkajs prints a warning about its v2 partitioner change on every producer.
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] ??= '1';
@@ -118,6 +119,55 @@ export function fetchDecoder(env: NodeJS.ProcessEnv = process.env): FetchDecoder
   if (v === undefined || v === '' || v === 'sluice') return 'sluice';
   if (v === 'kafkajs') return 'kafkajs';
   throw new KafkaError('invalid', `SLUICE_KAFKA_DECODER=${v}: expected "sluice" or "kafkajs"`);
+}
+
+/**
+ * Which encoder builds a non-transactional producer's Produce requests: `sluice` (default)
+ * is our own (raw-produce.ts), `kafkajs` is kafkajs's producer (SLUICE_KAFKA_ENCODER=kafkajs,
+ * read when the producer is created). Transactional producers always use kafkajs.
+ */
+export type ProduceEncoder = 'sluice' | 'kafkajs';
+
+export function produceEncoder(env: NodeJS.ProcessEnv = process.env): ProduceEncoder {
+  const v = env['SLUICE_KAFKA_ENCODER'];
+  if (v === undefined || v === '' || v === 'sluice') return 'sluice';
+  if (v === 'kafkajs') return 'kafkajs';
+  throw new KafkaError('invalid', `SLUICE_KAFKA_ENCODER=${v}: expected "sluice" or "kafkajs"`);
+}
+
+/** Produce attempts per send (the first and 4 retries), as kafkajs's producer retries 5 times. */
+const PRODUCE_ATTEMPTS = 5;
+
+/** Partition errors after which the records may go through on fresh metadata (a moved leader, a topic just created). */
+const RETRIABLE_PRODUCE_ERRORS = new Set(['NOT_LEADER_OR_FOLLOWER', 'NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION', 'NOT_ENOUGH_REPLICAS', 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', 'REQUEST_TIMED_OUT']);
+
+function isRetriableProduceError(e: unknown): boolean {
+  const t = (rootCause(e) as { type?: string } | null)?.type;
+  return (t !== undefined && RETRIABLE_PRODUCE_ERRORS.has(t)) || isRetriableFetchError(e);
+}
+
+type Partitioner = ReturnType<ICustomPartitioner>;
+
+/** Records per partition in one pass, partitioned as kafkajs's producer would (an explicit partition wins). */
+function groupByPartition(topic: string, md: RawPartitionMetadata[], records: ProducedRecord[], partitioner: Partitioner): Map<number, ProducedRecord[]> {
+  const out = new Map<number, ProducedRecord[]>();
+  const partitionMetadata = md as unknown as PartitionMetadata[];
+  for (const r of records) {
+    // The built-in partitioners read only `partition` and `key` of the message.
+    const p = r.partition ?? partitioner({ topic, partitionMetadata, message: r as unknown as Message });
+    let l = out.get(p);
+    if (l === undefined) out.set(p, (l = []));
+    l.push(r);
+  }
+  return out;
+}
+
+function cachedPartitions(raw: RawCluster, topic: string): RawPartitionMetadata[] {
+  try {
+    return raw.findTopicPartitionMetadata(topic);
+  } catch {
+    return []; // no metadata loaded at all
+  }
 }
 
 export function kafkajsConfig(cfg: KafkaConnectionConfig): KafkaConfig {
@@ -470,6 +520,8 @@ export class KafkaClient {
       await p.disconnect().catch(() => undefined);
       throw describeKafkaError(e, `connect producer to ${this.what}`);
     }
+    // Our own partitioner instance: kafkajs's stays inside its producer (the fallback path).
+    const rawPartitioner = transactional || produceEncoder() === 'kafkajs' ? null : createPartitioner();
     const toMessages = (records: ProducedRecord[]) =>
       records.map((r) => ({
         key: r.key ?? null,
@@ -480,6 +532,10 @@ export class KafkaClient {
       }));
     const handle: KafkaProducerHandle = {
       send: async (topic, records) => {
+        if (rawPartitioner !== null) {
+          const out = await this.produceRaw(topic, records, rawPartitioner);
+          if (out !== null) return out;
+        }
         const res = await p.send({ topic, acks: -1, messages: toMessages(records) });
         return res.map((r) => ({ topic: r.topicName, partition: r.partition, offset: num(r.baseOffset ?? '-1') }));
       },
@@ -501,6 +557,91 @@ export class KafkaClient {
     };
     this.producers.add(handle);
     return handle;
+  }
+
+  /**
+   * At-least-once produce through Sluice's encoder: one Produce per leader broker, in
+   * parallel, acks=all. Partitions that fail with a retriable error are sent again (alone)
+   * on refreshed metadata, up to PRODUCE_ATTEMPTS times. Returns each partition's base
+   * offset, or null when a leader negotiated a Produce version raw-produce.ts does not
+   * encode and nothing was sent yet (the caller then sends through kafkajs).
+   */
+  private async produceRaw(topic: string, records: ProducedRecord[], partitioner: Partitioner): Promise<TopicPartitionOffset[] | null> {
+    const what = `produce ${records.length} records to topic ${topic} on ${this.what}`;
+    const timeoutMs = this.config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const done: TopicPartitionOffset[] = [];
+    let pending: Map<number, ProducedRecord[]> | null = null;
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown = null;
+      try {
+        // The raw cluster fetches share: keep its isolation level (a change reconnects it).
+        const raw = await this.rawCluster(this.rawIsolation === READ_UNCOMMITTED ? 'read_uncommitted' : 'read_committed');
+        const md = await this.produceMetadata(raw, topic, attempt > 1);
+        if (md.length === 0) throw new KafkaError('unknown-topic', `topic ${topic} has no partitions in the cluster's metadata`);
+        pending ??= groupByPartition(topic, md, records, partitioner);
+        const leaders = raw.findLeaderForPartitions(topic, [...pending.keys()]);
+        const led = new Set(Object.values(leaders).flat());
+        const unled = [...pending.keys()].filter((p) => !led.has(p));
+        if (unled.length > 0) failure = new KafkaError('unknown-topic', `topic ${topic} has no partition ${unled.join(',')} (or no leader for it)`);
+        const nodes = Object.entries(leaders);
+        const brokers = await Promise.all(nodes.map(([node]) => raw.findBroker({ nodeId: node })));
+        if (brokers.some((b) => rawProduceVersion(b) === null)) {
+          if (done.length === 0 && attempt === 1) return null;
+          throw new KafkaError('other', `a leader of topic ${topic} moved to a broker whose Produce version Sluice's encoder does not support`);
+        }
+        const sent = nodes.map(async ([node, parts], i): Promise<ProducedPartition[]> => {
+          const partitions = parts.map((partition) => ({ partition, records: pending!.get(partition)! }));
+          try {
+            const res = await sendRawProduce(brokers[i]!, { acks: -1, timeoutMs, topics: [{ topic, partitions }] });
+            if (res === null) throw new KafkaError('other', `broker ${node} changed its Produce version`);
+            return res.partitions;
+          } catch (e) {
+            // A failed request (connection, timeout) fails each of its partitions.
+            const error = e instanceof Error ? e : new Error(String(e));
+            return parts.map((partition) => ({ topic, partition, errorCode: -1, error, baseOffset: -1 }));
+          }
+        });
+        for (const r of (await Promise.all(sent)).flat()) {
+          if (r.error === null) {
+            done.push({ topic, partition: r.partition, offset: r.baseOffset });
+            pending.delete(r.partition);
+          } else if (!isRetriableProduceError(r.error)) throw r.error;
+          else failure ??= r.error;
+        }
+        if (pending.size === 0) return done.sort((a, b) => a.partition - b.partition);
+      } catch (e) {
+        if (!isRetriableProduceError(e) && !(e instanceof KafkaError && e.kind === 'unknown-topic')) throw describeKafkaError(e, what);
+        failure = e;
+      }
+      if (attempt >= PRODUCE_ATTEMPTS) throw failure instanceof KafkaError ? new KafkaError(failure.kind, `${what}: ${failure.message}`, failure) : describeKafkaError(failure, what);
+      await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+
+  /**
+   * The topic's partitions from the raw cluster's metadata, refreshed when asked or when
+   * the topic is not cached. Fetches keep their own topics in the target set; ours is added,
+   * and a topic that fails the refresh is taken out again (it would fail every later one).
+   */
+  private async produceMetadata(raw: RawCluster, topic: string, refresh: boolean): Promise<RawPartitionMetadata[]> {
+    if (!refresh && raw.targetTopics.has(topic)) {
+      const md = cachedPartitions(raw, topic);
+      if (md.length > 0) return md;
+    }
+    const others = [...raw.targetTopics].filter((t) => t !== topic);
+    try {
+      raw.targetTopics = new Set([...others, topic]);
+      await raw.refreshMetadata().catch(async (e: unknown) => {
+        if (others.length === 0 || (rootCause(e) as { type?: string } | null)?.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw e;
+        // Maybe one of the fetches' topics was deleted since: ask for ours alone.
+        raw.targetTopics = new Set([topic]);
+        await raw.refreshMetadata();
+      });
+    } catch (e) {
+      raw.targetTopics = new Set(others);
+      throw e;
+    }
+    return cachedPartitions(raw, topic);
   }
 
   async close(): Promise<void> {

@@ -74,11 +74,20 @@ export interface RawCluster {
   refreshMetadata(): Promise<void>;
   addMultipleTargetTopics(topics: string[]): Promise<void>;
   findLeaderForPartitions(topic: string, partitions: number[]): Record<string, number[]>;
+  /** The cached partitions of a topic ([] when the metadata has none); what kafkajs's partitioners are given. */
+  findTopicPartitionMetadata(topic: string): RawPartitionMetadata[];
   findBroker(q: { nodeId: string | number }): Promise<RawBroker>;
   findGroupCoordinator(q: { groupId: string; coordinatorType?: number }): Promise<RawBroker>;
   fetchTopicsOffset(
     topics: { topic: string; partitions: { partition: number }[]; fromBeginning?: boolean; fromTimestamp?: number }[],
   ): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
+}
+
+export interface RawPartitionMetadata {
+  partitionId: number;
+  /** −1 when the partition has no leader */
+  leader: number;
+  partitionErrorCode: number;
 }
 
 export interface RawClusterOptions {
@@ -148,14 +157,18 @@ function silentLogger(): unknown {
   return createLogger({ level: 0, logCreator: () => () => undefined });
 }
 
-const apiKeys = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number };
-const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown } };
+const apiKeys = require('kafkajs/src/protocol/requests/apiKeys.js') as { Fetch: number; Produce: number };
+const { requests } = require('kafkajs/src/protocol/requests/index.js') as { requests: { Fetch: unknown; Produce: unknown } };
 const protocolErrors = require('kafkajs/src/protocol/error.js') as { createErrorFromCode(code: number): Error & { type: string; retriable: boolean } };
 const errors = require('kafkajs/src/errors.js') as { KafkaJSOffsetOutOfRange: new (e: Error, o: { topic: string; partition: number }) => Error };
 
 export const FETCH_API_KEY = apiKeys.Fetch;
 /** kafkajs's Fetch request definitions (all versions), for `RawBroker.lookupRequest`. */
 export const FETCH_REQUESTS = requests.Fetch;
+
+export const PRODUCE_API_KEY = apiKeys.Produce;
+/** kafkajs's Produce request definitions (all versions), for `RawBroker.lookupRequest`: tells the negotiated version. */
+export const PRODUCE_REQUESTS = requests.Produce;
 
 /** The error kafkajs throws for a Kafka error code (`type` = Kafka's name, e.g. NOT_LEADER_OR_FOLLOWER). */
 export function kafkaProtocolError(code: number, at: { topic: string; partition: number } | null): Error {
@@ -211,6 +224,10 @@ export async function encodeRecordBatch(o: {
   compression?: number;
   transactional?: boolean;
   producerId?: number;
+  /** kafkajs defaults these three to 0; a non-idempotent Java producer sends −1 */
+  producerEpoch?: number;
+  firstSequence?: number;
+  partitionLeaderEpoch?: number;
   records: EncodableRecord[];
 }): Promise<Buffer> {
   type Enc = { buffer: Buffer };
@@ -225,6 +242,9 @@ export async function encodeRecordBatch(o: {
     lastOffsetDelta: o.lastOffsetDelta,
     transactional: o.transactional ?? false,
     producerId: Long.fromNumber(o.producerId ?? -1),
+    ...(o.producerEpoch !== undefined ? { producerEpoch: o.producerEpoch } : {}),
+    ...(o.firstSequence !== undefined ? { firstSequence: o.firstSequence } : {}),
+    ...(o.partitionLeaderEpoch !== undefined ? { partitionLeaderEpoch: o.partitionLeaderEpoch } : {}),
     records: o.records.map((r) => Record(r)),
   });
   return enc.buffer;
