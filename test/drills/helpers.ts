@@ -17,5 +17,9 @@ export async function runExample(name: string, opts: Pick<RunDrillOptions, 'test
 
 /** The log of a drill when an expectation fails, so CI output says what happened. */
 export function explain(report: DrillReport, log: string[]): string {
-  return `${report.verdict}: ${report.verdictReasons.join('; ')}\n${log.filter((l) => !l.startsWith('t=')).join('\n')}`;
+  const examples = (['lost', 'duplicated', 'mismatched'] as const)
+    .filter((k) => report.examples[k].length > 0)
+    .map((k) => `${k} (first of ${report.examples[k].length} examples): ${report.examples[k].slice(0, 5).map((e) => JSON.stringify(e)).join(' ')}`);
+  const checkpoints = report.checkpoints.history.map((c) => `${c.id}${c.status === 'completed' ? '' : `(${c.status})`}@${c.triggerMs}`).join(' ');
+  return [`${report.verdict}: ${report.verdictReasons.join('; ')}`, ...examples, `checkpoints: ${checkpoints}`, ...log.filter((l) => !l.startsWith('t='))].join('\n');
 }
