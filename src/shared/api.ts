@@ -317,7 +317,8 @@ export const kafkaMessageSchema = z.strictObject({
   value: str(KAFKA_LIMITS.maxValueChars + 1).nullable(),
   json: z.boolean(),
   truncated: z.boolean(),
-  headers: z.record(z.string().max(300), z.string().max(2000)),
+  /** Header values; null for a header whose value is null. */
+  headers: z.record(z.string().max(300), z.string().max(2000).nullable()),
 });
 
 export const kafkaBrowseStartSchema = z.union([

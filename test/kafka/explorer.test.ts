@@ -2,6 +2,7 @@
  * The cluster explorer and `sluice kafka` against the real broker, with Kafka's own
  * `kafka-consumer-groups` as the reference for lag and offset resets.
  */
+import { execFileSync } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,15 @@ import { KafkaClient } from '../../src/engine/connectors/kafka/client.js';
 import { ClusterExplorer, testConnection } from '../../src/engine/kafka/explorer.js';
 import { LagStore } from '../../src/engine/kafka/lag-store.js';
 import { createTopic, DEFAULT_BROKERS, parseToolTable, randomName, REPO_ROOT, requireBroker, runKafkaTool, testKafka, waitFor } from './broker.js';
+
+function kcatWorks(): boolean {
+  try {
+    execFileSync('kcat', ['-V'], { stdio: 'ignore', timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const broker = await requireBroker();
 
@@ -167,6 +177,17 @@ describe.skipIf(!broker.available)(`Kafka explorer on ${DEFAULT_BROKERS}`, () =>
     expect(r).toEqual({ partition: 1, offset: 0 });
     const [m] = await explorer.browse({ topic, partitions: [1], from: 'earliest' });
     expect(m).toMatchObject({ key: 'k', value: { hello: 1 }, headers: { h: 'v' }, offset: 0 });
+    // A header whose value is null (kcat's `-H name`; kafkajs cannot write one) is shown as
+    // null, not dropped, and a filter can test for it.
+    if (kcatWorks()) {
+      execFileSync('kcat', ['-P', '-b', DEFAULT_BROKERS, '-t', topic, '-p', '0', '-H', 'trace', '-H', 'h=x'], { input: '{}\n', timeout: 30_000 });
+      const [n] = await explorer.browse({ topic, partitions: [0], from: 'earliest' });
+      expect(n!.headers).toEqual({ trace: null, h: 'x' });
+      expect(await explorer.browse({ topic, partitions: [0], from: 'earliest', filter: 'headers.trace == null' })).toHaveLength(1);
+    } else {
+      if (process.env['CI'] === 'true') throw new Error('kcat is not installed (.ci/run installs it)');
+      console.warn('SKIPPED: null header values in browse (kcat is not installed: apt-get install kcat)');
+    }
     await explorer.deleteTopic(topic);
     await waitFor(async () => !(await admin.listTopics()).includes(topic), { timeoutMs: 15_000, message: 'topic deleted' });
   });

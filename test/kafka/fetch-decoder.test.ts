@@ -42,7 +42,7 @@ async function withDecoder<T>(d: FetchDecoder, fn: () => Promise<T>): Promise<T>
 
 interface Seen {
   fetches: { from: number; next: number; count: number }[];
-  records: { offset: number; timestamp: number; key: string | null; value: string | null; headers: Record<string, string> }[];
+  records: { offset: number; timestamp: number; key: string | null; value: string | null; headers: Record<string, string | null> }[];
   sluiceRecords: boolean;
 }
 

@@ -28,8 +28,8 @@ async function producerWith(client: KafkaClient, encoder: 'sluice' | 'kafkajs'):
 }
 
 /** Every record of a topic, per partition, in offset order. */
-async function readAll(client: KafkaClient, topic: string): Promise<Map<number, { offset: number; key: string | null; value: string | null; headers: Record<string, string>; timestamp: number }[]>> {
-  const out = new Map<number, { offset: number; key: string | null; value: string | null; headers: Record<string, string>; timestamp: number }[]>();
+async function readAll(client: KafkaClient, topic: string): Promise<Map<number, { offset: number; key: string | null; value: string | null; headers: Record<string, string | null>; timestamp: number }[]>> {
+  const out = new Map<number, { offset: number; key: string | null; value: string | null; headers: Record<string, string | null>; timestamp: number }[]>();
   for (const { partition, high } of await client.topicOffsets(topic)) {
     const rs: NonNullable<ReturnType<typeof out.get>> = [];
     let next = 0;

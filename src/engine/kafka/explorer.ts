@@ -58,7 +58,8 @@ export interface BrowsedMessage {
   readonly timestamp: number;
   readonly key: string | null;
   readonly value: unknown;
-  readonly headers: Record<string, string>;
+  /** Null for a header whose value is null. */
+  readonly headers: Record<string, string | null>;
   /** Set when `decode: json` failed for this record (value is then the text). */
   readonly decodeError?: string;
 }

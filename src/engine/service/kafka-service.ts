@@ -55,8 +55,8 @@ function message(m: BrowsedMessage): KafkaMessage {
   const raw = m.value === null ? null : typeof m.value === 'string' ? m.value : JSON.stringify(m.value);
   const v = raw === null ? null : cut(raw);
   const k = m.key === null ? null : cut(m.key);
-  const headers: Record<string, string> = {};
-  for (const [h, hv] of Object.entries(m.headers).slice(0, 50)) headers[h.slice(0, 300)] = hv.slice(0, 2000);
+  const headers: Record<string, string | null> = {};
+  for (const [h, hv] of Object.entries(m.headers).slice(0, 50)) headers[h.slice(0, 300)] = hv === null ? null : hv.slice(0, 2000);
   return { partition: m.partition, offset: m.offset, timestamp: m.timestamp, key: k?.text ?? null, value: v?.text ?? null, json, truncated: (v?.truncated ?? false) || (k?.truncated ?? false), headers };
 }
 

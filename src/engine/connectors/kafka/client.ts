@@ -23,7 +23,8 @@ export interface KafkaRecord {
   readonly timestamp: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Header values as UTF-8 text; null for a header whose value is null (a repeated key keeps its last value). */
+  readonly headers: Readonly<Record<string, string | null>>;
   /** The value as UTF-8 text (null for a null value); the decoder may skip the Buffer. */
   valueText(): string | null;
 }
@@ -189,15 +190,15 @@ export function kafkajsConfig(cfg: KafkaConnectionConfig): KafkaConfig {
 const num = (s: string | number): number => Number(s);
 
 /** Shared by every record without headers (most of them): no allocation per record. */
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const NO_HEADERS: Readonly<Record<string, string | null>> = Object.freeze({});
 
-function headersOf(h: RawMessage['headers']): Readonly<Record<string, string>> {
-  let out: Record<string, string> | null = null;
+function headersOf(h: RawMessage['headers']): Readonly<Record<string, string | null>> {
+  let out: Record<string, string | null> | null = null;
   for (const k in h) {
     const v = h[k];
     if (v === undefined) continue;
     const last = Array.isArray(v) ? v[v.length - 1] : v;
-    if (last !== undefined) (out ??= {})[k] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
+    if (last !== undefined) (out ??= {})[k] = last === null ? null : Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
   }
   return out ?? NO_HEADERS;
 }
@@ -677,7 +678,7 @@ class KafkajsRecord implements KafkaRecord {
     readonly timestamp: number,
     readonly key: Buffer | null,
     readonly value: Buffer | null,
-    readonly headers: Readonly<Record<string, string>>,
+    readonly headers: Readonly<Record<string, string | null>>,
   ) {}
 
   valueText(): string | null {

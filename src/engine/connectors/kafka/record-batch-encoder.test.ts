@@ -23,7 +23,7 @@ async function reference(records: RecordToEncode[], now: number): Promise<Buffer
     producerEpoch: -1,
     firstSequence: -1,
     partitionLeaderEpoch: -1,
-    records: records.map((r, i) => ({ offsetDelta: i, timestampDelta: ts[i]! - first, key: r.key ?? null, value: r.value, ...(r.headers !== undefined ? { headers: { ...r.headers } } : {}) })),
+    records: records.map((r, i) => ({ offsetDelta: i, timestampDelta: ts[i]! - first, key: r.key ?? null, value: r.value, ...(r.headers !== undefined ? { headers: { ...(r.headers as Record<string, string>) } } : {}) })), // the cases given to kafkajs have no null header values (it cannot write one)
   });
 }
 

@@ -19,7 +19,8 @@ import { crc32c } from './crc32c.js';
 export interface RecordToEncode {
   readonly key?: string | Buffer | null;
   readonly value: string | Buffer | null;
-  readonly headers?: Readonly<Record<string, string>>;
+  /** A null value is written as Kafka's null header value (length −1). */
+  readonly headers?: Readonly<Record<string, string | null>>;
   /** ms since the epoch; Date.now() when absent */
   readonly timestamp?: number;
 }

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { crc32c, encodeRecordBatch, type EncodableRecord } from './kafkajs-internals.js';
+import { encodeRecordBatch as encodeOwnBatch } from './record-batch-encoder.js';
 import { ATTR_CONTROL, ATTR_LOG_APPEND_TIME, decodeRecordBatches, RecordBatchError, UnsupportedBatchError, type RecordBatch } from './record-batch.js';
 
 const T0 = 1_764_000_000_000;
@@ -50,7 +51,7 @@ describe('decodeRecordBatches', () => {
   it('keeps null keys and values apart from empty ones, and decodes headers (last value of a repeated key)', async () => {
     const buf = await batch(5, [
       { offsetDelta: 0, timestampDelta: 0, key: null, value: null },
-      { offsetDelta: 1, timestampDelta: 1, key: '', value: '', headers: { a: '1', trace: ['x', 'y'], bin: Buffer.from('été') } },
+      { offsetDelta: 1, timestampDelta: 1, key: '', value: '', headers: { a: '1', trace: ['x', 'y'], bin: Buffer.from('été'), empty: '' } },
     ]);
     const [b] = decodeRecordBatches(buf, 0, buf.length, { topic: 't', partition: 3 });
     const [r0, r1] = b!.records;
@@ -60,9 +61,15 @@ describe('decodeRecordBatches', () => {
     expect(r0!.headers).toEqual({});
     expect(r1!.key).toEqual(Buffer.alloc(0));
     expect(r1!.valueText()).toBe('');
-    expect(r1!.headers).toEqual({ a: '1', trace: 'y', bin: 'été' });
+    expect(r1!.headers).toEqual({ a: '1', trace: 'y', bin: 'été', empty: '' });
     expect(r1!.topic).toBe('t');
     expect(r1!.partition).toBe(3);
+  });
+
+  it('keeps a header whose value is null as null (kafkajs cannot write one; our encoder and librdkafka can)', () => {
+    const buf = encodeOwnBatch([{ key: 'k', value: '{}', headers: { trace: null, h: 'x' }, timestamp: 1_000 }], 1_000);
+    const [b] = decodeRecordBatches(buf, 0, buf.length, { topic: 't', partition: 0 });
+    expect(b!.records[0]!.headers).toEqual({ trace: null, h: 'x' });
   });
 
   it('decodes several batches in a row, including offsets past 2^32 and producer ids', async () => {

@@ -101,17 +101,20 @@ export class BatchRecord {
     return this.valueLength < 0 ? null : this.buf.toString('utf8', this.valueStart, this.valueStart + this.valueLength);
   }
 
-  /** Header values as UTF-8 text; a repeated key keeps its last value, a null value is skipped. */
-  get headers(): Readonly<Record<string, string>> {
+  /** Header values as UTF-8 text, null for a null value; a repeated key keeps its last value. */
+  get headers(): Readonly<Record<string, string | null>> {
     const r = new Reader(this.buf, this.headersStart, this.buf.length);
     const n = r.varint();
     if (n <= 0) return NO_HEADERS;
-    const out: Record<string, string> = {};
+    const out: Record<string, string | null> = {};
     for (let i = 0; i < n; i++) {
       const kl = r.varint();
       const k = this.buf.toString('utf8', r.pos, r.skip(kl));
       const vl = r.varint();
-      if (vl < 0) continue;
+      if (vl < 0) {
+        out[k] = null;
+        continue;
+      }
       out[k] = this.buf.toString('utf8', r.pos, r.skip(vl));
     }
     return out;
