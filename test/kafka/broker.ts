@@ -8,7 +8,7 @@
  *   const broker = await requireBroker();          // throws under CI=true if missing
  *   describe.skipIf(!broker.available)('…', () => { … });
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -279,5 +279,15 @@ function safeJson(v: unknown): string {
     return JSON.stringify(v) ?? String(v);
   } catch {
     return String(v);
+  }
+}
+
+/** Whether kcat (librdkafka's CLI; `apt-get install kcat`, installed by .ci/run) can run here. */
+export function kcatWorks(): boolean {
+  try {
+    execFileSync('kcat', ['-V'], { stdio: 'ignore', timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -2,8 +2,7 @@
  * The cluster explorer and `sluice kafka` against the real broker, with Kafka's own
  * `kafka-consumer-groups` as the reference for lag and offset resets.
  */
-import { execFileSync } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,16 +11,7 @@ import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { KafkaClient } from '../../src/engine/connectors/kafka/client.js';
 import { ClusterExplorer, testConnection } from '../../src/engine/kafka/explorer.js';
 import { LagStore } from '../../src/engine/kafka/lag-store.js';
-import { createTopic, DEFAULT_BROKERS, parseToolTable, randomName, REPO_ROOT, requireBroker, runKafkaTool, testKafka, waitFor } from './broker.js';
-
-function kcatWorks(): boolean {
-  try {
-    execFileSync('kcat', ['-V'], { stdio: 'ignore', timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { createTopic, DEFAULT_BROKERS, kcatWorks, parseToolTable, randomName, REPO_ROOT, requireBroker, runKafkaTool, testKafka, waitFor } from './broker.js';
 
 const broker = await requireBroker();
 

@@ -11,18 +11,9 @@ import { CompressionTypes, type Admin, type Kafka } from 'kafkajs';
 import { fetchDecoder, KafkaClient, type FetchDecoder } from '../../src/engine/connectors/kafka/client.js';
 import { rootCause } from '../../src/engine/connectors/kafka/errors.js';
 import { BatchRecord } from '../../src/engine/connectors/kafka/record-batch.js';
-import { createTopic, DEFAULT_BROKERS, randomName, requireBroker, testKafka } from './broker.js';
+import { createTopic, DEFAULT_BROKERS, kcatWorks, randomName, requireBroker, testKafka } from './broker.js';
 
 const broker = await requireBroker();
-
-function kcatWorks(): boolean {
-  try {
-    execFileSync('kcat', ['-V'], { stdio: 'ignore', timeout: 5_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Produces `lines` (key TAB value) with kcat (librdkafka: batches not written by kafkajs). */
 function kcatProduce(topic: string, codec: string, lines: string[]): void {

@@ -109,31 +109,32 @@ export interface ProducerOptions {
   readonly partitioner?: 'default' | 'legacy' | 'round-robin';
 }
 
-/**
- * Which decoder reads fetch responses: `sluice` (default) is our own (raw-fetch.ts),
- * `kafkajs` is kafkajs's (kept to compare the two: SLUICE_KAFKA_DECODER=kafkajs).
- */
-export type FetchDecoder = 'sluice' | 'kafkajs';
+/** Which implementation a Kafka codec switch selects: Sluice's own (default) or kafkajs's, kept to compare the two. */
+export type KafkaCodec = 'sluice' | 'kafkajs';
 
-export function fetchDecoder(env: NodeJS.ProcessEnv = process.env): FetchDecoder {
-  const v = env['SLUICE_KAFKA_DECODER'];
+function codecChoice(variable: string, env: NodeJS.ProcessEnv): KafkaCodec {
+  const v = env[variable];
   if (v === undefined || v === '' || v === 'sluice') return 'sluice';
   if (v === 'kafkajs') return 'kafkajs';
-  throw new KafkaError('invalid', `SLUICE_KAFKA_DECODER=${v}: expected "sluice" or "kafkajs"`);
+  throw new KafkaError('invalid', `${variable}=${v}: expected "sluice" or "kafkajs"`);
+}
+
+/** Which decoder reads fetch responses: ours (raw-fetch.ts) or kafkajs's (SLUICE_KAFKA_DECODER=kafkajs). */
+export type FetchDecoder = KafkaCodec;
+
+export function fetchDecoder(env: NodeJS.ProcessEnv = process.env): FetchDecoder {
+  return codecChoice('SLUICE_KAFKA_DECODER', env);
 }
 
 /**
- * Which encoder builds a non-transactional producer's Produce requests: `sluice` (default)
- * is our own (raw-produce.ts), `kafkajs` is kafkajs's producer (SLUICE_KAFKA_ENCODER=kafkajs,
- * read when the producer is created). Transactional producers always use kafkajs.
+ * Which encoder builds a non-transactional producer's Produce requests: ours (raw-produce.ts)
+ * or kafkajs's producer (SLUICE_KAFKA_ENCODER=kafkajs, read when the producer is created).
+ * Transactional producers always use kafkajs.
  */
-export type ProduceEncoder = 'sluice' | 'kafkajs';
+export type ProduceEncoder = KafkaCodec;
 
 export function produceEncoder(env: NodeJS.ProcessEnv = process.env): ProduceEncoder {
-  const v = env['SLUICE_KAFKA_ENCODER'];
-  if (v === undefined || v === '' || v === 'sluice') return 'sluice';
-  if (v === 'kafkajs') return 'kafkajs';
-  throw new KafkaError('invalid', `SLUICE_KAFKA_ENCODER=${v}: expected "sluice" or "kafkajs"`);
+  return codecChoice('SLUICE_KAFKA_ENCODER', env);
 }
 
 /** Produce attempts per send (the first and 4 retries), as kafkajs's producer retries 5 times. */
